@@ -8,7 +8,11 @@ __all__ = ['MODULES']
 # %% ../nbs/90_catalog.ipynb #c003
 import importlib
 
-MODULES = []
+MODULES = [
+    'udass.data.datasets', 'udass.data.benchmarks',
+    'udass.models.deeplab', 'udass.models.daformer',
+    'udass.methods.base',
+]
 
 def _import_all():
     for m in MODULES: importlib.import_module(m)

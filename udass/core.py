@@ -45,8 +45,10 @@ class Registry:
         "Decorator: register `obj` under `name` (default: its `__name__`)."
         def deco(obj):
             key = name or obj.__name__
-            if key in self._items and self._items[key] is not obj:
-                raise ConfigError(f'{self.kind} {key!r} is registered twice')
+            old = self._items.get(key)
+            # re-running a notebook cell redefines the same object: replace it; a different object is a clash
+            if old is not None and old is not obj and getattr(old, '__qualname__', old) != getattr(obj, '__qualname__', obj):
+                raise ConfigError(f'{self.kind} {key!r} is registered twice ({old!r} and {obj!r})')
             self._items[key] = obj
             return obj
         return deco

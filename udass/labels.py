@@ -13,7 +13,7 @@ from cityscapesscripts.helpers.labels import labels as _cs_labels
 __all__ = ['IGNORE', 'CS_COLORS', 'CITYSCAPES19', 'VIPER15', 'SYNTHIASEQ12', 'CLASS_SETS', 'CITYSCAPES_ID_TO_TRAIN',
            'GTA5_ID_TO_TRAIN', 'SYNSCAPES_ID_TO_TRAIN', 'SYNTHIA_ID_TO_TRAIN', 'MAPILLARY_V12_ID_TO_TRAIN',
            'VIPER_ID_TO_TRAIN', 'SYNTHIASEQ_ID_TO_TRAIN', 'CITYSCAPES_ID_TO_VIPER15', 'CITYSCAPES_ID_TO_SYNTHIASEQ12',
-           'ID_MAPS', 'PROTOCOLS', 'ClassSet', 'make_lut', 'map_labels', 'Protocol', 'get_protocol']
+           'ID_MAPS', 'PROTOCOLS', 'ClassSet', 'make_lut', 'apply_lut', 'map_labels', 'Protocol', 'get_protocol']
 
 # %% ../nbs/01_labels.ipynb #c006
 IGNORE = 255  # train id of pixels that carry no label
@@ -92,16 +92,20 @@ def make_lut(mapping: dict[int, int], size: int = 256) -> np.ndarray:
         if 0 <= k < size: lut[k] = v
     return lut
 
+def apply_lut(ids: np.ndarray, lut: np.ndarray) -> np.ndarray:
+    "Map raw ids through `lut`; ids outside the table (negative or too large) -> IGNORE."
+    ids = np.asarray(ids)
+    if ids.dtype == np.uint8 and len(lut) >= 256: return lut[ids]
+    flat = ids.astype(np.int64)
+    out = np.full(ids.shape, IGNORE, np.uint8)
+    ok = (flat >= 0) & (flat < len(lut))
+    out[ok] = lut[flat[ok]]
+    return out
+
 def map_labels(ids: np.ndarray, mapping: dict[int, int]) -> np.ndarray:
     "Convert an integer label image of raw ids to uint8 train ids; ids outside the map (any value) -> IGNORE."
     ids = np.asarray(ids)
-    size = 65536 if ids.dtype in (np.uint16, np.int32, np.int64) else 256
-    lut = make_lut(mapping, size)
-    flat = ids.astype(np.int64)
-    out = np.full(ids.shape, IGNORE, np.uint8)
-    ok = (flat >= 0) & (flat < size)
-    out[ok] = lut[flat[ok]]
-    return out
+    return apply_lut(ids, make_lut(mapping, 256 if ids.dtype == np.uint8 else 65536))
 
 # %% ../nbs/01_labels.ipynb #c012
 @dataclass(frozen=True)
