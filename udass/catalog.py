@@ -10,7 +10,7 @@ import importlib
 
 MODULES = [
     'udass.data.datasets', 'udass.data.benchmarks',
-    'udass.models.deeplab', 'udass.models.daformer',
+    'udass.models.deeplab', 'udass.models.daformer', 'udass.models.hrda',
     'udass.methods.base',
 ]
 

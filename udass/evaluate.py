@@ -75,9 +75,11 @@ def slide_logits(predict: Callable, x: torch.Tensor, window, stride, num_classes
 # %% ../nbs/40_evaluate.ipynb #c011
 @torch.no_grad()
 def evaluate(predict: Callable, loader, num_classes: int, protocols=('cs19',), device='cpu', mode: str = 'whole',
-             window=None, stride=None, max_vis: int = 4, progress: bool = True, desc: str = 'eval') -> dict:
+             window=None, stride=None, max_vis: int = 4, progress: bool = True, desc: str = 'eval',
+             sharded: bool = False) -> dict:
     """Score `predict` on every batch of `loader` (uint8 images resized for inference, labels at full resolution).
-    Returns IoUs per class, mIoU per protocol, the confusion matrix and a few (image, label, prediction) samples."""
+    Returns IoUs per class, mIoU per protocol, the confusion matrix and a few (image, label, prediction) samples.
+    With `sharded=True` (each process saw a part of the set) the confusion matrices are summed over processes."""
     device = torch.device(device)
     cm = ConfusionMatrix(num_classes, device)
     vis = []
@@ -92,7 +94,7 @@ def evaluate(predict: Callable, loader, num_classes: int, protocols=('cs19',), d
         for i in range(min(len(pred), max_vis - len(vis))):
             vis.append({'img': batch['img'][i].cpu(), 'label': gt[i].cpu(), 'pred': pred[i].cpu(),
                         'file': batch['meta'][i].get('file', '')})
-    cm.all_reduce()
+    if sharded: cm.all_reduce()
     iou = cm.iou().cpu()
     return {'iou': iou, 'miou': {p: 100 * PROTOCOLS[p].miou(iou) for p in protocols}, 'confusion': cm.mat.cpu(),
             'pixel_acc': 100 * cm.pixel_accuracy(), 'samples': vis, 'protocols': list(protocols)}

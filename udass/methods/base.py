@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from ..core import Config, ConfigError, METHODS, MODELS
 from ..models.base import SegOut, resize_to
 from ..labels import IGNORE
+from .pseudo_label import weighted_ce
 
 # %% auto #0
 __all__ = ['Stage', 'resolve_args', 'build_model', 'seg_loss', 'Method', 'SourceOnly', 'Oracle']
@@ -36,10 +37,8 @@ def build_model(name: str, num_classes: int, **kwargs) -> nn.Module:
     return MODELS.get(name)(num_classes, **kwargs)
 
 def seg_loss(logits: Tensor, label: Tensor, weight: Tensor | None = None) -> Tensor:
-    "Pixel-wise cross-entropy after resizing the logits to the label size; optional per-pixel weights."
-    logits = resize_to(logits, label.shape[-2:])
-    if weight is None: return F.cross_entropy(logits, label, ignore_index=IGNORE)
-    return (F.cross_entropy(logits, label, ignore_index=IGNORE, reduction='none') * weight).mean()
+    "Cross-entropy of logits resized to the label: mean over labelled pixels, or with `weight` mmseg's mean of w·CE over all pixels."
+    return weighted_ce(logits, label, weight, reduction='valid' if weight is None else 'all')
 
 # %% ../../nbs/35_methods.base.ipynb #c007
 class Method(nn.Module):
