@@ -9,7 +9,8 @@ __all__ = ['MODULES']
 import importlib
 
 MODULES = [
-    'udass.data.datasets', 'udass.data.benchmarks',
+    'udass.data.datasets', 'udass.data.image_datasets', 'udass.data.video_datasets', 'udass.data.benchmarks',
+    'udass.data.all_benchmarks',
     'udass.models.deeplab', 'udass.models.daformer', 'udass.models.hrda',
     'udass.methods.base',
 ]

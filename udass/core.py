@@ -37,6 +37,11 @@ class NonFiniteLossError(FloatingPointError):
     "Training produced a NaN or Inf loss."
 
 # %% ../nbs/00_core.ipynb #c008
+def _identity(obj) -> str:
+    "What makes two registrations the same thing: a function/class's qualified name, an instance's type and name."
+    q = getattr(obj, '__qualname__', None)
+    return q if isinstance(q, str) else f'{type(obj).__qualname__}({getattr(obj, "name", "?")})'
+
 class Registry:
     "Names -> classes/factories for one kind of component (dataset, benchmark, model, method)."
     def __init__(self, kind: str): self.kind, self._items = kind, {}
@@ -47,8 +52,8 @@ class Registry:
             key = name or obj.__name__
             old = self._items.get(key)
             # re-running a notebook cell redefines the same object: replace it; a different object is a clash
-            if old is not None and old is not obj and getattr(old, '__qualname__', old) != getattr(obj, '__qualname__', obj):
-                raise ConfigError(f'{self.kind} {key!r} is registered twice ({old!r} and {obj!r})')
+            if old is not None and old is not obj and _identity(old) != _identity(obj):
+                raise ConfigError(f'{self.kind} {key!r} is registered twice ({_identity(old)} and {_identity(obj)})')
             self._items[key] = obj
             return obj
         return deco

@@ -203,9 +203,8 @@ def run(cfg: Config | dict | None = None, **overrides) -> dict:
     barrier()
     method = method_cls(cfg, bench, device).to(device)
     loader = bench.train_loader(cfg.batch_size, cfg.seed, cfg.data_root, cfg.crop, cfg.num_workers,
-                                target=method.needs_target or method.target_labels, target_labels=method.target_labels,
-                                rank=rank, world_size=world)
-    if method.target_labels and not method.needs_target: loader.source, loader.target = loader.target, None
+                                source=method.needs_source, target=method.needs_target, target_labels=method.target_labels,
+                                rank=rank, world_size=world, source_sampler=method.source_sampler)
     vals = bench.val_loaders(cfg.data_root, num_workers=min(cfg.num_workers, 2)) if rank == 0 else {}
     log = _Log(out/'metrics.jsonl', rank == 0)
 
@@ -221,13 +220,15 @@ def run(cfg: Config | dict | None = None, **overrides) -> dict:
     stages = method.stages()
     for si, stage in enumerate(stages):
         if si < start_stage: continue
+        resuming = state is not None and si == start_stage
+        if resuming and start_it == 0:       # checkpoint from a stage boundary: restore, then start the stage afresh
+            method.restore(state['method']); set_rng_state(method, state['rng'])
         method.begin_stage(stage)
-        model = method.trainable()
-        opt = build_optimizer(model, cfg, stage.lr_scale)
+        opt = build_optimizer(method.trainable(), cfg, stage.lr_scale)
         sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda t, n=stage.iters: lr_factor(t, n, cfg.warmup_iters, cfg.poly_power))
         it0 = 0
-        if state is not None and si == start_stage:
-            method.load_state_dict(state['method'])
+        if resuming and start_it > 0:        # checkpoint from inside the stage
+            method.restore(state['method'])
             if state['optimizer'] is not None: opt.load_state_dict(state['optimizer']); sched.load_state_dict(state['scheduler'])
             set_rng_state(method, state['rng']); it0 = start_it
         fwd = method.model
@@ -237,7 +238,8 @@ def run(cfg: Config | dict | None = None, **overrides) -> dict:
         method.train()
         train_stage(method, stage, si, cfg, loader, vals, bench, device, opt, sched, it0, ckpt, log, rank, t0, history)
         method.wrap(None)
-        method.end_stage(stage, {'out_dir': out, 'device': device, 'rank': rank})
+        method.end_stage(stage, {'out_dir': out, 'device': device, 'rank': rank, 'world_size': world, 'cfg': cfg,
+                                 'benchmark': bench, 'loader': loader})
         if rank == 0: save_checkpoint(ckpt, cfg, method, None if si + 1 < len(stages) else opt,
                                       None if si + 1 < len(stages) else sched, loader,
                                       si + 1 if si + 1 < len(stages) else si, 0 if si + 1 < len(stages) else stage.iters,

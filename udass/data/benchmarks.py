@@ -38,6 +38,7 @@ class ValSet:
     split: str = 'val'
     protocols: tuple[str, ...] = ('cs19',)
     batch_size: int = 1
+    interp: str = 'bilinear'
     kwargs: dict = field(default_factory=dict)
 
 @dataclass
@@ -50,6 +51,7 @@ class Benchmark:
     crop: int = 512
     cat_max_ratio: float = 0.75     # on source crops
     target_cat_max_ratio: float = 1.0  # DDB: target crops never look at target labels
+    target_mode: str = 'balanced'   # several targets: each equally often ('balanced') or uniform over all files ('union', DDB)
     eval_mode: str = 'whole'
     slide_window: int = 1024        # slide inference window and stride (HRDA/MIC)
     slide_stride: int = 512
@@ -94,31 +96,35 @@ class Benchmark:
         src = [self.domain_dataset(d, root, crop, self.cat_max_ratio, True) for d in self.sources]
         tgt = [self.domain_dataset(d, root, crop, self.target_cat_max_ratio if not target_labels else self.cat_max_ratio,
                                    target_labels) for d in self.targets]
-        return join_domains(src), join_domains(tgt)
+        return join_domains(src), join_domains(tgt, self.target_mode)
 
     def train_loader(self, batch_size: int, seed: int, data_root=None, crop=None, num_workers: int = 0,
-                     target: bool = True, target_labels: bool = False, rank: int = 0, world_size: int = 1) -> UDALoader:
-        "Endless `{'source', 'target'}` batches (the target without labels unless `target_labels`)."
+                     source: bool = True, target: bool = True, target_labels: bool = False, rank: int = 0,
+                     world_size: int = 1, source_sampler=None) -> UDALoader:
+        """Endless `{'source', 'target'}` batches (the target without labels unless `target_labels`).
+        `source_sampler(dataset, seed, start, rank, world_size)` replaces uniform source sampling (rare-class sampling)."""
         src, tgt = self.train_datasets(data_root, crop, target_labels)
-        mk = lambda ds, s: InfiniteLoader(ds, batch_size, s, num_workers, rank=rank, world_size=world_size,
-                                          pin_memory=torch.cuda.is_available())
-        return UDALoader(mk(src, seed), mk(tgt, seed + 1) if target else None)
+        def mk(ds, s, sampler=None):
+            fn = (lambda start: sampler(ds, s, start, rank, world_size)) if sampler else None
+            return InfiniteLoader(ds, batch_size, s, num_workers, rank=rank, world_size=world_size,
+                                  pin_memory=torch.cuda.is_available(), sampler_fn=fn)
+        return UDALoader(mk(src, seed, source_sampler) if source else None, mk(tgt, seed + 1) if target else None)
 
     def val_loaders(self, data_root=None, num_workers: int = 0, limit: int | None = None) -> dict[str, DataLoader]:
         "One sequential loader per validation set (labels at full resolution)."
         root = self.check(data_root)
         out = {}
         for v in self.vals:
-            ds = DATASETS.get(v.dataset)(root/v.folder, split=v.split, transform=eval_pipeline(v.scale), **v.kwargs)
+            ds = DATASETS.get(v.dataset)(root/v.folder, split=v.split, transform=eval_pipeline(v.scale, interp=v.interp), **v.kwargs)
             if limit: ds = torch.utils.data.Subset(ds, range(min(limit, len(ds))))
             out[v.name] = DataLoader(ds, batch_size=v.batch_size, shuffle=False, num_workers=num_workers, collate_fn=collate)
         return out
 
-def join_domains(datasets: list):
-    "One dataset, or several joined so that each is sampled equally often (multi-source / multi-target)."
+def join_domains(datasets: list, mode: str = 'balanced'):
+    "One dataset, or several joined: each domain equally often ('balanced', multi-source) or each file ('union')."
     if len(datasets) == 1: return datasets[0]
     from udass.data.multi import BalancedConcat
-    return BalancedConcat(datasets)
+    return BalancedConcat(datasets, mode=mode)
 
 def get_benchmark(name: str) -> Benchmark:
     return BENCHMARKS.get(name)

@@ -74,16 +74,15 @@ class InfiniteLoader:
         self.pos, self._it = int(state['pos']), None
 
 class UDALoader:
-    "Yields `{'source': batch, 'target': batch}` forever; its state is the position of each stream."
-    def __init__(self, source: InfiniteLoader, target: InfiniteLoader | None):
+    "Yields `{'source': batch, 'target': batch}` forever (either stream may be absent); its state is each stream's position."
+    def __init__(self, source: InfiniteLoader | None, target: InfiniteLoader | None):
+        if source is None and target is None: raise ValueError('UDALoader needs a source or a target stream')
         self.source, self.target = source, target
     def __iter__(self): return self
     def __next__(self) -> dict:
-        out = {'source': next(self.source)}
-        if self.target is not None: out['target'] = next(self.target)
-        return out
+        return {k: next(ld) for k, ld in (('source', self.source), ('target', self.target)) if ld is not None}
     def state_dict(self) -> dict:
-        return {'source': self.source.state_dict(), 'target': self.target.state_dict() if self.target else None}
+        return {k: ld.state_dict() if ld is not None else None for k, ld in (('source', self.source), ('target', self.target))}
     def load_state_dict(self, state: dict):
-        self.source.load_state_dict(state['source'])
-        if self.target is not None and state.get('target'): self.target.load_state_dict(state['target'])
+        for k, ld in (('source', self.source), ('target', self.target)):
+            if ld is not None and state.get(k): ld.load_state_dict(state[k])

@@ -12,7 +12,7 @@ from ..labels import IGNORE
 
 # %% auto #0
 __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'rescale_size', 'resize_flow', 'Compose', 'Resize', 'crop_sample', 'RandomCrop',
-           'RandomFlip', 'to_tensors', 'normalize', 'denormalize', 'train_pipeline', 'eval_pipeline']
+           'RandomFlip', 'Pad', 'to_tensors', 'normalize', 'denormalize', 'train_pipeline', 'eval_pipeline']
 
 # %% ../../nbs/12_data.transforms.ipynb #c005
 _INTERP = {'nearest': cv2.INTER_NEAREST, 'bilinear': cv2.INTER_LINEAR, 'bicubic': cv2.INTER_CUBIC,
@@ -118,7 +118,23 @@ class RandomFlip:
         s.setdefault('meta', {}); s['meta'] = {**s['meta'], 'flipped': True}
         return s
 
-# %% ../../nbs/12_data.transforms.ipynb #c013
+# %% ../../nbs/12_data.transforms.ipynb #c009
+@dataclass
+class Pad:
+    "Pad to at least `size`=(h,w) at the bottom/right: image, frames and flow with 0, label with IGNORE, valid with False."
+    size: tuple[int, int]
+    def __call__(self, s, rng=None):
+        H, W = s['img'].shape[:2]
+        ph, pw = max(self.size[0] - H, 0), max(self.size[1] - W, 0)
+        if not (ph or pw): return s
+        s = dict(s)
+        for k, v in (('img', 0), ('label', IGNORE), ('valid', 0)):
+            if k in s: s[k] = np.pad(s[k], ((0, ph), (0, pw)) + ((0, 0),) * (s[k].ndim - 2), constant_values=v)
+        for k in ('frames', 'flow'):
+            if k in s: s[k] = np.pad(s[k], ((0, 0), (0, ph), (0, pw), (0, 0)))
+        return s
+
+# %% ../../nbs/12_data.transforms.ipynb #c016
 IMAGENET_MEAN = (123.675, 116.28, 103.53)
 IMAGENET_STD = (58.395, 57.12, 57.375)
 
@@ -144,9 +160,9 @@ def denormalize(x: torch.Tensor, mean=IMAGENET_MEAN, std=IMAGENET_STD) -> torch.
 
 def train_pipeline(scale, crop, cat_max_ratio: float = 0.75, flip: float = 0.5, interp='bilinear',
                    keep_ratio: bool = True, rcs_min_pixels: float = 0.0) -> Compose:
-    "resize -> random crop (cat_max_ratio) -> flip, the DAFormer/DDB training geometry."
+    "resize -> random crop (cat_max_ratio) -> flip -> pad to the crop size, the DAFormer/DDB training geometry."
     return Compose([Resize(scale, keep_ratio, interp), RandomCrop(crop, cat_max_ratio, rcs_min_pixels=rcs_min_pixels),
-                    RandomFlip(flip)])
+                    RandomFlip(flip), Pad(crop)])
 
 def eval_pipeline(scale, keep_ratio: bool = True, interp='bilinear') -> Compose:
     "Resize the image to the evaluation scale; the label stays at full resolution (scoring is against full-res GT)."

@@ -15,7 +15,7 @@ from ..labels import IGNORE
 from .pseudo_label import weighted_ce
 
 # %% auto #0
-__all__ = ['Stage', 'resolve_args', 'build_model', 'seg_loss', 'Method', 'SourceOnly', 'Oracle']
+__all__ = ['Stage', 'resolve_args', 'build_model', 'seg_loss', 'Method', 'Supervised', 'SourceOnly', 'Oracle']
 
 # %% ../../nbs/35_methods.base.ipynb #c005
 @dataclass
@@ -44,8 +44,10 @@ def seg_loss(logits: Tensor, label: Tensor, weight: Tensor | None = None) -> Ten
 class Method(nn.Module):
     "Base class of UDA methods. Subclasses set `defaults`, implement `train_step`, and register in `METHODS`."
     defaults: dict = {}            # method hyper-parameters (Config.method_args)
+    needs_source: bool = True      # does a step consume a source batch?
     needs_target: bool = True      # does a step consume a target batch?
     target_labels: bool = False    # does it read target labels (oracle only)?
+    source_sampler = None          # optional `(dataset, seed, start, rank, world_size) -> Sampler`, e.g. rare-class sampling
 
     def __init__(self, cfg: Config, benchmark, device: torch.device):
         super().__init__()
@@ -66,8 +68,13 @@ class Method(nn.Module):
 
     # -- what the trainer calls --------------------------------------------------------------------------
     def stages(self) -> list[Stage]: return [Stage('train', self.cfg.iters)]
-    def begin_stage(self, stage: Stage): pass
-    def end_stage(self, stage: Stage, trainer_ctx: dict | None = None): pass
+    def begin_stage(self, stage: Stage):
+        "Called before a stage's optimiser is built (e.g. create or re-initialise the networks it trains)."
+    def end_stage(self, stage: Stage, ctx: dict | None = None):
+        "Called after a stage's last step; `ctx` holds out_dir, device, rank, world_size, cfg, benchmark, loader."
+    def restore(self, state: dict):
+        "Load a checkpointed `state_dict()`; methods whose networks appear stage by stage create them first."
+        self.load_state_dict(state)
     def trainable(self) -> nn.Module:
         "The network the optimiser updates (and DDP wraps)."
         return self.model
@@ -94,22 +101,21 @@ class Method(nn.Module):
         return {}
 
 # %% ../../nbs/35_methods.base.ipynb #c009
-@METHODS.register('source_only')
-class SourceOnly(Method):
-    "Supervised training on the source domain only."
-    needs_target = False
+class Supervised(Method):
+    "Cross-entropy on the labelled batch of one domain."
+    domain = 'source'
     def train_step(self, batch, step):
-        src = batch['source']
-        loss = seg_loss(self.student(src['img']).logits, src['label'])
+        b = batch[self.domain]
+        loss = seg_loss(self.student(b['img']).logits, b['label'])
         loss.backward()
-        return {'loss_src': loss.detach()}
+        return {f'loss_{self.domain[:3]}': loss.detach()}
+
+@METHODS.register('source_only')
+class SourceOnly(Supervised):
+    "Supervised training on the source domain only (lower bound)."
+    domain, needs_target = 'source', False
 
 @METHODS.register('oracle')
-class Oracle(Method):
+class Oracle(Supervised):
     "Supervised training on the labelled target training split (upper bound)."
-    target_labels = True
-    def train_step(self, batch, step):
-        tgt = batch['target']
-        loss = seg_loss(self.student(tgt['img']).logits, tgt['label'])
-        loss.backward()
-        return {'loss_tgt': loss.detach()}
+    domain, needs_source, target_labels = 'target', False, True
