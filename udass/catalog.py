@@ -11,7 +11,7 @@ import importlib
 MODULES = [
     'udass.data.datasets', 'udass.data.image_datasets', 'udass.data.video_datasets', 'udass.data.benchmarks',
     'udass.data.all_benchmarks',
-    'udass.models.deeplab', 'udass.models.daformer', 'udass.models.hrda',
+    'udass.models.deeplab', 'udass.models.daformer', 'udass.models.hrda', 'udass.models.flow', 'udass.models.video',
     'udass.methods.base',
 ]
 

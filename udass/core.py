@@ -88,14 +88,14 @@ class Config:
     "Everything one training run needs; JSON-serialisable."
     method: str = 'source_only'           # UDA method, see METHODS.names()
     benchmark: str = 'synthetic_gta2cityscapes'  # source(s) -> target(s) with protocol and sizes
-    data_root: str = 'data'               # folder that holds the dataset folders
+    data_root: str | None = None          # folder that holds the dataset folders; None: the benchmark's default
     model: str | None = None              # segmentor, see MODELS.names(); None: the method/benchmark default
     iters: int | None = None              # optimisation steps; None: method default for the benchmark
     batch_size: int | None = None         # images per domain per step (per process)
     crop: int | None = None               # square training crop; None: benchmark default
     optimizer: str | None = None          # 'adamw' or 'sgd'; None: method default
     lr: float | None = None               # base learning rate (head gets lr * head_lr_mult)
-    head_lr_mult: float = 10.0            # learning-rate factor for parameters of the decode head
+    head_lr_mult: float | None = None     # learning-rate factor for the decode head (x10 with pretrained backbones)
     weight_decay: float | None = None
     momentum: float = 0.9                 # SGD only
     warmup_iters: int | None = None       # linear warm-up length

@@ -36,8 +36,8 @@ def resolve_config(cfg: Config):
     upd.setdefault('crop', cfg.crop or bench.crop)
     upd.setdefault('eval_mode', cfg.eval_mode or bench.eval_mode)
     if cfg.data_root is None: upd['data_root'] = bench.default_root
-    for k in ('eval_every', 'ckpt_every', 'warmup_iters'):
-        if getattr(cfg, k) is None and k not in upd: upd[k] = 0
+    for k, v in (('eval_every', 0), ('ckpt_every', 0), ('warmup_iters', 0), ('head_lr_mult', 10.0)):
+        if getattr(cfg, k) is None and k not in upd: upd[k] = v
     cfg = cfg.replace(**upd)
     if cfg.optimizer not in ('adamw', 'sgd'): raise ConfigError(f"optimizer must be 'adamw' or 'sgd', got {cfg.optimizer!r}")
     if cfg.precision not in ('auto', 'bf16', 'fp32'): raise ConfigError(f"precision must be 'auto', 'bf16' or 'fp32', got {cfg.precision!r}")

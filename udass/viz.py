@@ -8,10 +8,12 @@ import numpy as np
 import torch
 import matplotlib
 import matplotlib.pyplot as plt
+from typing import Optional
 from .labels import CITYSCAPES19, ClassSet, IGNORE
 
 # %% auto #0
-__all__ = ['to_numpy', 'colorize', 'image_hwc', 'overlay', 'show_grid', 'plot_class_iou', 'plot_confusion']
+__all__ = ['to_numpy', 'colorize', 'image_hwc', 'overlay', 'show_grid', 'plot_class_iou', 'plot_confusion', 'color_wheel',
+           'flow_to_color']
 
 # %% ../nbs/02_viz.ipynb #c004
 def to_numpy(x) -> np.ndarray:
@@ -74,3 +76,32 @@ def plot_confusion(conf, names: list[str], title: str = 'confusion (row-normalis
     ax.tick_params(labelsize=7)
     fig.tight_layout()
     return fig
+
+# %% ../nbs/02_viz.ipynb #c009
+def color_wheel() -> np.ndarray:
+    "The Middlebury colour wheel, [55,3] floats in [0,1]: red, yellow, green, cyan, blue, magenta, back to red."
+    stops = [(1, 0, 0), (1, 1, 0), (0, 1, 0), (0, 1, 1), (0, 0, 1), (1, 0, 1), (1, 0, 0)]
+    counts = [15, 6, 4, 11, 13, 6]
+    segs = [np.array(a)[None] + (np.arange(n)[:, None] / n) * (np.array(b) - np.array(a))[None]
+            for n, a, b in zip(counts, stops[:-1], stops[1:])]
+    return np.concatenate(segs).astype(np.float32)
+
+def flow_to_color(flow,                                # [2,H,W] or [B,2,H,W] tensor, or H×W×2 array
+                  max_flow: Optional[float] = None,    # length drawn fully saturated (default: the largest)
+                 ) -> np.ndarray:
+    "Flow -> uint8 RGB image(s) `[H,W,3]` (or `[B,H,W,3]`) in the Middlebury colour code."
+    f = flow.detach().float().cpu().numpy() if torch.is_tensor(flow) else np.asarray(flow, np.float32)
+    if torch.is_tensor(flow): f = np.moveaxis(f, -3, -1)          # channels last, like the .flo files
+    if f.shape[-1] != 2: raise ValueError(f'flow_to_color expects 2 flow channels, got shape {f.shape}')
+    u, v = f[..., 0], f[..., 1]
+    rad = np.sqrt(u ** 2 + v ** 2)
+    norm = max_flow if max_flow is not None else float(rad.max())
+    rad = rad / max(norm, 1e-8)
+    wheel = color_wheel(); n = len(wheel)
+    ang = np.arctan2(-v, -u) / np.pi                               # in [-1, 1]
+    fk = (ang + 1) / 2 * (n - 1)
+    k0 = np.floor(fk).astype(int) % n; k1 = (k0 + 1) % n; t = (fk - np.floor(fk))[..., None]
+    col = (1 - t) * wheel[k0] + t * wheel[k1]
+    r = rad[..., None]
+    col = np.where(r <= 1, 1 - r * (1 - col), col * 0.75)         # desaturate short vectors, dim out-of-range ones
+    return np.floor(255 * col).astype(np.uint8)

@@ -15,6 +15,7 @@ from PIL import Image
 from tqdm.auto import tqdm
 from cityscapesscripts.helpers.labels import name2label as _cs_name2label, id2label as _cs_id2label
 
+from ..viz import flow_to_color
 from ..core import ConfigError, atomic_write_text, derive_seed
 from ..labels import (IGNORE, CITYSCAPES19, VIPER15, SYNTHIASEQ12, CITYSCAPES_ID_TO_TRAIN, SYNTHIA_ID_TO_TRAIN,
                           VIPER_ID_TO_TRAIN, SYNTHIASEQ_ID_TO_TRAIN, map_labels)
@@ -28,9 +29,9 @@ __all__ = ['TRAIN_NAMES', 'EXTRA_NAMES', 'RENDER_NAMES', 'RID', 'RENDER_TO_TRAIN
            'get_style', 'sample_color', 'noise_textures', 'Scene', 'add_car', 'add_truck', 'add_bus', 'add_tram',
            'add_person', 'add_two_wheeler', 'add_pole', 'add_sign', 'add_light', 'add_tree', 'add_clutter',
            'sample_scene', 'scene_camera', 'clip_polygon', 'rasterize', 'render', 'class_frequencies', 'scene_flow',
-           'flow_occlusion', 'flow_to_color', 'SyntheticSpec', 'part_scenes', 'write_gta', 'write_synthia',
-           'cityscapes_polygons', 'write_cityscapes', 'write_viper', 'write_cityscapes_seq', 'write_synthia_seq',
-           'generate_synthetic', 'ensure_synthetic']
+           'flow_occlusion', 'SyntheticSpec', 'part_scenes', 'write_gta', 'write_synthia', 'cityscapes_polygons',
+           'write_cityscapes', 'write_viper', 'write_cityscapes_seq', 'write_synthia_seq', 'generate_synthetic',
+           'ensure_synthetic']
 
 # %% ../../nbs/11_data.synthetic.ipynb #c006
 TRAIN_NAMES = CITYSCAPES19.classes
@@ -1181,15 +1182,7 @@ def flow_occlusion(scene: Scene, frame_t: dict, frame_s: dict, flow: np.ndarray,
     fixed = S['axis'][si] == AX_SCREEN   # camera-fixed pixels stay where they are
     return ~fixed & (out | (z_s > seen * (1 + tol) + 1e-3))
 
-def flow_to_color(flow: np.ndarray, max_mag: float | None = None) -> np.ndarray:
-    "Colour-code a flow field [H, W, 2]: hue = direction, saturation = magnitude / `max_mag` (default: the max)."
-    u, v = flow[..., 0].astype(np.float32), flow[..., 1].astype(np.float32)
-    mag, ang = cv2.cartToPolar(u, v)
-    m = float(max_mag) if max_mag else float(mag.max()) or 1.
-    hsv = np.stack([ang * (90 / np.pi), np.clip(mag / m, 0, 1) * 255, np.full_like(mag, 255)], -1)
-    return cv2.cvtColor(np.clip(hsv, 0, 255).astype(np.uint8), cv2.COLOR_HSV2RGB)
-
-# %% ../../nbs/11_data.synthetic.ipynb #c046
+# %% ../../nbs/11_data.synthetic.ipynb #c045
 PARTS = ('gta', 'synthia', 'cityscapes', 'viper', 'cityscapes_seq', 'synthia_seq')
 MARKER = '_synthetic_done.json'
 GENERATOR_VERSION = 1   # bump when the generator changes what it writes
@@ -1273,7 +1266,7 @@ def _instances(frame, scene) -> np.ndarray:
 
 def _bar(total, desc, progress): return tqdm(total=total, desc=f'synthetic {desc}', disable=not progress, leave=False)
 
-# %% ../../nbs/11_data.synthetic.ipynb #c047
+# %% ../../nbs/11_data.synthetic.ipynb #c046
 SYNTHIA_EXCLUDE = ('terrain', 'truck', 'train')
 SYNTHIA_SEQ_EXCLUDE = ('wall', 'terrain', 'truck', 'bus', 'train', 'motorcycle')
 
@@ -1436,7 +1429,7 @@ def write_synthia_seq(folder: Path, spec: SyntheticSpec, seed: int = 0, progress
 WRITERS = dict(gta=write_gta, synthia=write_synthia, cityscapes=write_cityscapes, viper=write_viper,
                cityscapes_seq=write_cityscapes_seq, synthia_seq=write_synthia_seq)
 
-# %% ../../nbs/11_data.synthetic.ipynb #c051
+# %% ../../nbs/11_data.synthetic.ipynb #c050
 def generate_synthetic(root, parts=('gta', 'cityscapes'), seed: int = 0, overwrite: bool = False,
                        progress: bool = True, **sizes) -> dict[str, Path]:
     "Generate the missing `parts` of the synthetic data under `root`; returns part -> folder. See `SyntheticSpec`."

@@ -60,11 +60,12 @@ class Method(nn.Module):
     @classmethod
     def train_defaults(cls, small: bool) -> dict:
         "Config defaults (model, iters, optimiser, ...) for a small (CPU, synthetic) or a real benchmark."
-        if small:
-            return dict(model='deeplabv2_mini', iters=1000, batch_size=4, optimizer='adamw', lr=1e-3, weight_decay=0.01,
-                        warmup_iters=50, eval_every=0, ckpt_every=250)
+        if small:   # from scratch: one learning rate for all layers (the x10 head rule is for pretrained backbones)
+            return dict(model='deeplabv2_mini', iters=2000, batch_size=4, optimizer='adamw', lr=2e-3, head_lr_mult=1.0,
+                        weight_decay=0.01, warmup_iters=50, eval_every=0, ckpt_every=250)
         return dict(model='deeplabv2_r101', model_args={'pretrained': 'imagenet'}, iters=40000, batch_size=2,
-                    optimizer='adamw', lr=6e-5, weight_decay=0.01, warmup_iters=1500, eval_every=4000, ckpt_every=4000)
+                    optimizer='adamw', lr=6e-5, head_lr_mult=10.0, weight_decay=0.01, warmup_iters=1500, eval_every=4000,
+                    ckpt_every=4000)
 
     # -- what the trainer calls --------------------------------------------------------------------------
     def stages(self) -> list[Stage]: return [Stage('train', self.cfg.iters)]

@@ -16,10 +16,9 @@ from .base import pretrained_file, load_torch_file, load_mapped
 from ..data.io import read_image, read_flow_int16, write_flow_int16
 
 # %% auto #0
-__all__ = ['FLOWNETS_FILE', 'FLOWNETS_URL', 'FLOWNET_LEVEL_WEIGHTS', 'RAFT_FILES', 'flow_grid', 'warp', 'resize_flow',
-           'color_wheel', 'flow_to_color', 'epe', 'FlowNetS', 'flownet_full_res', 'flownets_key_map', 'load_flownets',
-           'flownet_multiscale_loss', 'smooth_texture', 'flow_pairs', 'build_raft', 'compute_flow',
-           'cityscapes_flow_name', 'viper_flow_name', 'synthia_flow_name', 'cache_clip_flows', 'build_flownets',
+__all__ = ['FLOWNETS_FILE', 'FLOWNETS_URL', 'FLOWNET_LEVEL_WEIGHTS', 'RAFT_FILES', 'flow_grid', 'warp', 'resize_flow', 'epe',
+           'FlowNetS', 'flownet_full_res', 'flownets_key_map', 'load_flownets', 'flownet_multiscale_loss',
+           'smooth_texture', 'flow_pairs', 'build_raft', 'compute_flow', 'cache_clip_flows', 'build_flownets',
            'build_raft_small', 'build_raft_large']
 
 # %% ../../nbs/28_models.flow.ipynb #c006
@@ -62,33 +61,7 @@ def resize_flow(flow: Tensor,               # [B,2,H,W] flow in pixels of its ow
     return out * scale
 
 # %% ../../nbs/28_models.flow.ipynb #c013
-def color_wheel() -> np.ndarray:
-    "The Middlebury colour wheel, [55,3] floats in [0,1]: red, yellow, green, cyan, blue, magenta, back to red."
-    stops = [(1, 0, 0), (1, 1, 0), (0, 1, 0), (0, 1, 1), (0, 0, 1), (1, 0, 1), (1, 0, 0)]
-    counts = [15, 6, 4, 11, 13, 6]
-    segs = [np.array(a)[None] + (np.arange(n)[:, None] / n) * (np.array(b) - np.array(a))[None]
-            for n, a, b in zip(counts, stops[:-1], stops[1:])]
-    return np.concatenate(segs).astype(np.float32)
-
-def flow_to_color(flow,                                # [2,H,W] or [B,2,H,W] tensor, or H×W×2 array
-                  max_flow: Optional[float] = None,    # length drawn fully saturated (default: the largest)
-                 ) -> np.ndarray:
-    "Flow -> uint8 RGB image(s) `[H,W,3]` (or `[B,H,W,3]`) in the Middlebury colour code."
-    f = flow.detach().float().cpu().numpy() if torch.is_tensor(flow) else np.asarray(flow, np.float32)
-    if torch.is_tensor(flow): f = np.moveaxis(f, -3, -1)          # channels last, like the .flo files
-    if f.shape[-1] != 2: raise ValueError(f'flow_to_color expects 2 flow channels, got shape {f.shape}')
-    u, v = f[..., 0], f[..., 1]
-    rad = np.sqrt(u ** 2 + v ** 2)
-    norm = max_flow if max_flow is not None else float(rad.max())
-    rad = rad / max(norm, 1e-8)
-    wheel = color_wheel(); n = len(wheel)
-    ang = np.arctan2(-v, -u) / np.pi                               # in [-1, 1]
-    fk = (ang + 1) / 2 * (n - 1)
-    k0 = np.floor(fk).astype(int) % n; k1 = (k0 + 1) % n; t = (fk - np.floor(fk))[..., None]
-    col = (1 - t) * wheel[k0] + t * wheel[k1]
-    r = rad[..., None]
-    col = np.where(r <= 1, 1 - r * (1 - col), col * 0.75)         # desaturate short vectors, dim out-of-range ones
-    return np.floor(255 * col).astype(np.uint8)
+from ..viz import color_wheel, flow_to_color
 
 def epe(pred: Tensor,                     # [...,2,H,W] predicted flow
         gt: Tensor,                       # [...,2,H,W] ground-truth flow (same grid)
@@ -262,18 +235,6 @@ def compute_flow(model: nn.Module,            # a torchvision RAFT (`build_raft`
     return flow[..., :H, :W].float()
 
 # %% ../../nbs/28_models.flow.ipynb #c039
-def cityscapes_flow_name(city: str, seq: int, t: int, k: int) -> str:
-    "TPS/UDASS Cityscapes-Seq flow file: flow from frame t to frame k."
-    return f'{city}_{seq:06d}_{t:06d}_{k:06d}_int16_x10.npy' if isinstance(seq, int) else f'{city}_{seq}_{t:06d}_{k:06d}_int16_x10.npy'
-
-def viper_flow_name(seq, f: int) -> str:
-    "TPS/UDASS VIPER flow file: flow from frame f to frame f-1."
-    return f'{seq}_{f:05d}{f - 1:05d}_int16_x10.npy'
-
-def synthia_flow_name(f: int) -> str:
-    "TPS/UDASS SYNTHIA-Seq flow file (inside the sequence folder): flow from frame f to frame f-1."
-    return f'{f:06d}_int16_x10.npy'
-
 def _read_frame(path, scale: float) -> Tensor:
     img = read_image(path)
     if scale != 1.0:

@@ -89,9 +89,8 @@ class Accel(nn.Module):
     def forward(self, frames_cur: Tensor, frames_prev: Tensor, flow: Optional[Tensor] = None) -> SegOut:
         "Merged logits at 1/4 resolution; `flow` (current->previous, pixels, any grid) replaces the FlowNet if given."
         H, W = frames_cur.shape[-2:]
-        if flow is None:
-            flow = self.compute_flow(frames_cur, frames_prev)
-        size = flow.shape[-2:] if flow.shape[-2:] != (H, W) else (math.ceil(H / 4), math.ceil(W / 4))
+        size = (math.ceil(H / 4), math.ceil(W / 4))                # the FlowNet grid, where SFC warps and merges
+        if flow is None: flow = self.compute_flow(frames_cur, frames_prev)
         z_ref = resize_to(self.reference(frames_prev).logits, size)
         upd = self.update(frames_cur)
         z_upd = resize_to(upd.logits, size)
