@@ -69,7 +69,8 @@ def build_optimizer(model: nn.Module, cfg: Config, lr_scale: float = 1.0) -> tor
     return torch.optim.SGD(groups, lr=cfg.lr * lr_scale, momentum=cfg.momentum)
 
 def lr_factor(t: int, total: int, warmup: int = 0, power: float = 1.0, warmup_ratio: float = 1e-6) -> float:
-    "Poly decay to 0 at `total`, times a linear warm-up over the first `warmup` steps."
+    "Poly decay to 0 at `total`, times a linear warm-up over the first `warmup` steps (1 for stages without steps)."
+    if total <= 0: return 1.0
     f = (1 - min(t, total) / total) ** power
     if t < warmup: f *= 1 - (1 - t / warmup) * (1 - warmup_ratio)
     return f

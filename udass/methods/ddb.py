@@ -149,9 +149,9 @@ DDB_DEFAULTS = {**ST_DEFAULTS,
 class DDB(SelfTraining):
     "Deliberated Domain Bridging: two ST paths, prototypes and cross-path distillation, for `rounds` rounds."
     defaults = DDB_DEFAULTS
-    small_defaults = dict(proto_epochs=0.5)
-    small_budget = dict(model='deeplabv2_adapter_mini', iters=40, batch_size=4, optimizer='adamw', lr=1e-3,
-                        weight_decay=0.01, warmup_iters=10, eval_every=0, ckpt_every=20)
+    small_defaults = dict(proto_epochs=1.0)
+    small_budget = dict(model='deeplabv2_adapter_mini', iters=300, batch_size=4, optimizer='adamw', lr=1e-3,
+                        weight_decay=0.01, warmup_iters=30, eval_every=0, ckpt_every=100)
     real_budget = dict(model='deeplabv2_adapter_r101_v1c', model_args={'pretrained': 'imagenet'}, iters=40000,
                        batch_size=4, optimizer='adamw', lr=6e-5, weight_decay=0.01, warmup_iters=1500,
                        eval_every=4000, ckpt_every=4000)
@@ -236,7 +236,9 @@ class DDB(SelfTraining):
                 atomic_torch_save({**{p: self.protos[p].centers.cpu() for p in PATHS},
                                    **{f'counts_{p}': self.protos[p].counts.cpu() for p in PATHS}}, folder/f'r{r}_prototypes.pt')
         else:  # ckd
-            for p in PATHS: del self.frozen[p], self.protos[p]
+            for p in PATHS:   # the round's teachers and prototypes are done with (absent when a finished run is restarted)
+                if p in self.frozen: del self.frozen[p]
+                if p in self.protos: del self.protos[p]
             if r < self.args['rounds']:
                 self.frozen['bridge'] = self.frozen_copy(self.model)
                 if self.args['eval_rounds'] and rank0 and 'benchmark' in ctx: self.evaluate_round(r, ctx, folder)
@@ -270,7 +272,6 @@ class DDB(SelfTraining):
         out = {vs.name: {'miou': {p: round(v, 3) for p, v in res[vs.name]['miou'].items()},
                          'iou': {k: round(v, 3) for k, v in iou_row(res[vs.name]['iou'], PROTOCOLS[vs.protocols[0]]).items()}}
                for vs in bench.vals}
-        self.round_results = out
         if folder is not None: atomic_write_text(folder/f'r{r}_ckd_results.json', json.dumps(out, indent=2) + '\n')
 
     # -- one step -----------------------------------------------------------------------------------------------

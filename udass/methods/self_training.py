@@ -5,22 +5,21 @@
 # %% ../../nbs/50_methods.self_training.ipynb #c003
 from __future__ import annotations
 import copy, warnings
+from pathlib import Path
 from typing import Any
 import torch
-import torch.nn.functional as F
 from torch import nn, Tensor
 from ..core import Config, ConfigError, DatasetLayoutError, METHODS, derive_seed
-from ..labels import IGNORE
-from ..models.base import SegOut
 from .base import Method
 from .teacher import EMATeacher, unwrap
 from .pseudo_label import pseudo_label, weighted_ce, scale_margins
 from .mixing import class_mix_mask, cut_mix_mask, mix
 from .augment import sample_strong_aug, apply_strong_aug
 from .feature_distance import feature_distance_loss, THING_CLASSES
+from ..data.rcs import rare_class_source_sampler, load_class_stats, class_pixel_counts, stats_record
 
 # %% auto #0
-__all__ = ['ST_DEFAULTS', 'MIX_MODES', 'encoder_of', 'SelfTraining', 'DACS', 'DAFormer', 'source_class_stats', 'rcs_train_loader']
+__all__ = ['ST_DEFAULTS', 'MIX_MODES', 'encoder_of', 'SelfTraining', 'DACS', 'DAFormer', 'source_class_stats']
 
 # %% ../../nbs/50_methods.self_training.ipynb #c006
 ST_DEFAULTS = dict(
@@ -48,7 +47,7 @@ ST_DEFAULTS = dict(
     fd_lambda=0.0,             # λ_FD of the ImageNet feature distance (0: off)
     fd_classes=tuple(THING_CLASSES),  # classes whose feature cells count; None: every cell
     fd_min_ratio=0.75,         # a cell's majority class must cover this share of it
-    rcs=False,                 # rare-class sampling of the source (needs the trainer hook, see `rcs_train_loader`)
+    rcs=False,                 # rare-class sampling of the source (the trainer reads `method.source_sampler`)
     rcs_T=0.01,                # RCS temperature
     rcs_min_pixels=3000,       # RCS: pixels of the class a file must hold (at a 1280-wide source, scaled)
     rcs_min_crop_ratio=0.5,    # RCS: a crop must hold min_pixels·ratio pixels of the class (HRDA: 2.0)
@@ -83,6 +82,7 @@ class SelfTraining(Method):
         # the frozen ImageNet encoder: a copy of the student's encoder as initialised (ImageNet weights on real runs)
         self.imnet = copy.deepcopy(encoder_of(self.model)).requires_grad_(False).eval() if a['fd_lambda'] > 0 else None
         self.gen = torch.Generator().manual_seed(derive_seed(cfg.seed, 50, _rank()))
+        self.source_sampler = self.rare_class_sampler() if a['rcs'] else None   # read by the trainer's loader
         self.keep_debug, self.debug, self._checked_rcs = False, {}, False
 
     def check_args(self, a: dict) -> dict:
@@ -102,22 +102,33 @@ class SelfTraining(Method):
 
     def generators(self) -> dict[str, torch.Generator]: return {'self_training': self.gen}
 
-    # -- rare-class sampling (read by the trainer hook) ----------------------------------------------------
+    # -- rare-class sampling (the trainer passes `source_sampler` to `Benchmark.train_loader`) -------------
     @property
     def rcs(self) -> dict | None:
-        "Arguments of `rcs_loader` when rare-class sampling is on, else None."
+        "Rare-class sampling arguments (T, min_pixels scaled to the source size, min_crop_ratio), or None when off."
         if not self.args['rcs']: return None
         w = self.bench.sources[0].scale[0] if getattr(self.bench, 'sources', None) else 1280
         return dict(T=self.args['rcs_T'], min_pixels=max(1, int(round(self.args['rcs_min_pixels'] * (w / 1280) ** 2))),
                     min_crop_ratio=self.args['rcs_min_crop_ratio'])
 
+    def rare_class_sampler(self):
+        "`source_sampler` for the trainer: statistics from the prepared files, counted from the labels on synthetic data."
+        rcs, made = self.rcs, {}
+        count = bool(getattr(self.bench, 'synthetic_parts', ()))
+        def sampler(dataset, seed: int, start: int, rank: int = 0, world_size: int = 1):
+            if 'make' not in made:   # statistics once, when the trainer first asks
+                stats = source_class_stats(dataset, count_if_missing=count) if hasattr(dataset, 'items') else None
+                made['make'] = rare_class_source_sampler(rcs['T'], rcs['min_pixels'], rcs['min_crop_ratio'], stats)
+            return made['make'](dataset, seed, start, rank, world_size)
+        return sampler
+
     def _check_rcs(self, src: dict):
-        "Warn once when RCS is asked for but the source batches were sampled uniformly (trainer without the hook)."
+        "Warn once when RCS is on but the source batches were sampled uniformly (a loader built without `source_sampler`)."
         if self._checked_rcs or self.rcs is None: return
         self._checked_rcs = True
         if not any('rcs_class' in m for m in src.get('meta', [])):
             warnings.warn(f'{self.cfg.method}: rcs=True but the source batches were not drawn by rare-class sampling '
-                          '(the trainer builds its loader without `method.rcs`); training goes on with uniform sampling')
+                          '(the loader was built without `method.source_sampler`); training goes on with uniform sampling')
 
     # -- the pieces ------------------------------------------------------------------------------------------
     def forward_student(self, x: Tensor, need_enc: bool = False) -> tuple[Any, list | None]:
@@ -216,30 +227,25 @@ class SelfTraining(Method):
         return losses
 
 # %% ../../nbs/50_methods.self_training.ipynb #c010
-_CPU = dict(batch_size=4, optimizer='adamw', lr=1e-3, weight_decay=0.01, warmup_iters=50, eval_every=0)
-_REAL = dict(iters=40000, batch_size=2, optimizer='adamw', lr=6e-5, weight_decay=0.01, warmup_iters=1500,
-             eval_every=4000, ckpt_every=4000)
-
 @METHODS.register('dacs')
 class DACS(SelfTraining):
     "DACS (DAFormer's re-implementation): DeepLabV2, EMA teacher, ClassMix, strong augmentation, no FD."
     defaults = ST_DEFAULTS
     small_defaults = dict(alpha=0.99)
-    small_budget = dict(model='deeplabv2_mini', iters=600, ckpt_every=200, **_CPU)
-    real_budget = dict(model='deeplabv2red_r101_v1c', model_args={'pretrained': 'imagenet'}, **_REAL)
+    small_budget = dict(model='deeplabv2_mini', iters=2000, ckpt_every=250)
+    real_budget = dict(model='deeplabv2red_r101_v1c', model_args={'pretrained': 'imagenet'})
 
 @METHODS.register('daformer')
 class DAFormer(SelfTraining):
     "DAFormer: DACS self-training with the DAFormer network, rare-class sampling and the thing-class ImageNet feature distance."
     defaults = {**ST_DEFAULTS, 'fd_lambda': 0.005, 'rcs': True}
     small_defaults = dict(alpha=0.99)
-    small_budget = dict(model='daformer_mini', iters=300, ckpt_every=100, **_CPU)
-    real_budget = dict(model='daformer_mitb5', model_args={'pretrained': 'mit_b5.pth'}, **_REAL)
+    small_budget = dict(model='daformer_mini', iters=1000, ckpt_every=250)
+    real_budget = dict(model='daformer_mitb5', model_args={'pretrained': 'mit_b5.pth'})
 
 # %% ../../nbs/50_methods.self_training.ipynb #c027
 def source_class_stats(dataset, count_if_missing: bool = False) -> list[dict]:
     "Per-file class statistics of a source dataset: its prepared JSON files, or (with `count_if_missing`) counted from its labels."
-    from udass.data.rcs import load_class_stats, class_pixel_counts, stats_record
     try: return load_class_stats(dataset.root)
     except DatasetLayoutError:
         if not count_if_missing: raise
@@ -251,20 +257,3 @@ def source_class_stats(dataset, count_if_missing: bool = False) -> list[dict]:
         except ValueError: pass
         recs.append(stats_record(rel.as_posix(), class_pixel_counts(dataset.read_train_ids(it), C)))
     return recs
-
-def rcs_train_loader(bench, batch_size: int, seed: int, data_root=None, crop=None, num_workers: int = 0,
-                     target: bool = True, target_labels: bool = False, rank: int = 0, world_size: int = 1,
-                     rcs: dict | None = None):
-    "`bench.train_loader` with the source drawn by rare-class sampling (`rcs`: T, min_pixels, min_crop_ratio)."
-    from udass.data.rcs import rcs_loader
-    from udass.data.loader import InfiniteLoader, UDALoader
-    if not rcs: return bench.train_loader(batch_size, seed, data_root, crop, num_workers, target, target_labels, rank, world_size)
-    src, tgt = bench.train_datasets(data_root, crop, target_labels)
-    if not hasattr(src, 'items'):
-        raise ConfigError(f'rare-class sampling over several joined sources ({type(src).__name__}) is not supported; set rcs=false')
-    stats = source_class_stats(src, count_if_missing=bool(bench.synthetic_parts))
-    pin = torch.cuda.is_available()
-    src_loader = rcs_loader(src, batch_size, seed, rcs['T'], rcs['min_pixels'], rcs['min_crop_ratio'], num_workers,
-                            rank, world_size, stats=stats, pin_memory=pin)
-    tgt_loader = InfiniteLoader(tgt, batch_size, seed + 1, num_workers, rank=rank, world_size=world_size, pin_memory=pin) if target else None
-    return UDALoader(src_loader, tgt_loader)

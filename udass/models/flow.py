@@ -193,7 +193,7 @@ def flow_pairs(n: int,                       # number of pairs
     crop = lambda t: t[..., m:m + size, m:m + size].contiguous()
     return crop(key), crop(prev), crop(flow)
 
-# %% ../../nbs/28_models.flow.ipynb #c035
+# %% ../../nbs/28_models.flow.ipynb #c038
 RAFT_FILES = {'raft_large': ('raft_large_C_T_SKHT_V2-ff5fadd5.pth', 'https://download.pytorch.org/models/raft_large_C_T_SKHT_V2-ff5fadd5.pth'),
               'raft_small': ('raft_small_C_T_V2-01064c6d.pth', 'https://download.pytorch.org/models/raft_small_C_T_V2-01064c6d.pth')}
 
@@ -234,7 +234,7 @@ def compute_flow(model: nn.Module,            # a torchvision RAFT (`build_raft`
     finally: model.train(was_training)
     return flow[..., :H, :W].float()
 
-# %% ../../nbs/28_models.flow.ipynb #c039
+# %% ../../nbs/28_models.flow.ipynb #c042
 def _read_frame(path, scale: float) -> Tensor:
     img = read_image(path)
     if scale != 1.0:
@@ -267,7 +267,7 @@ def cache_clip_flows(model: nn.Module,                   # torchvision RAFT (`bu
         written += 1
     return written
 
-# %% ../../nbs/28_models.flow.ipynb #c042
+# %% ../../nbs/28_models.flow.ipynb #c045
 @MODELS.register('flownets')
 def build_flownets(num_classes: Optional[int] = None, pretrained=None, base: int = 24, **kw) -> FlowNetS:
     "SFC's FlowNet-S; `pretrained`: True for `flownet_flyingchairs_pretrained.pth`, or a file name/path."
