@@ -4,7 +4,7 @@
 
 # %% ../../nbs/19_data.rcs.ipynb #c003
 from __future__ import annotations
-import json, warnings
+import itertools, json, warnings
 from pathlib import Path
 import numpy as np
 from torch.utils.data import Sampler
