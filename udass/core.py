@@ -42,6 +42,8 @@ def _identity(obj) -> str:
     q = getattr(obj, '__qualname__', None)
     return q if isinstance(q, str) else f'{type(obj).__qualname__}({getattr(obj, "name", "?")})'
 
+def _module(obj) -> str: return getattr(obj, '__module__', None) or type(obj).__module__
+
 class Registry:
     "Names -> classes/factories for one kind of component (dataset, benchmark, model, method)."
     def __init__(self, kind: str): self.kind, self._items = kind, {}
@@ -54,7 +56,9 @@ class Registry:
             # re-running a notebook cell redefines the same object: replace it; a different object is a clash
             if old is not None and old is not obj and _identity(old) != _identity(obj):
                 raise ConfigError(f'{self.kind} {key!r} is registered twice ({_identity(old)} and {_identity(obj)})')
-            self._items[key] = obj
+            # a notebook re-running the definition of a module's component must not replace the module's one
+            # for everybody else in the process (nbdev_test reuses processes across notebooks)
+            if old is None or _module(obj) != '__main__' or _module(old) == '__main__': self._items[key] = obj
             return obj
         return deco
 

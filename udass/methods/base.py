@@ -109,7 +109,7 @@ class Supervised(Method):
         b = batch[self.domain]
         loss = seg_loss(self.student(b['img']).logits, b['label'])
         loss.backward()
-        return {f'loss_{self.domain[:3]}': loss.detach()}
+        return {'loss_src' if self.domain == 'source' else 'loss_tgt': loss.detach()}
 
 @METHODS.register('source_only')
 class SourceOnly(Supervised):
