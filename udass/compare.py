@@ -11,21 +11,41 @@ from .core import Config, BENCHMARKS
 from .labels import PROTOCOLS, Protocol
 
 # %% auto #0
-__all__ = ['run_dir', 'run_grid', 'collect_runs', 'summarize', 'gap_closed', 'comparison_markdown', 'plot_comparison']
+__all__ = ['run_dir', 'config_mismatch', 'run_grid', 'collect_runs', 'summarize', 'gap_closed', 'comparison_markdown',
+           'plot_comparison']
 
 # %% ../nbs/43_compare.ipynb #c005
 def run_dir(runs_dir, method: str, seed: int) -> Path: return Path(runs_dir)/f'{method}_s{seed}'
 
+# Config fields that do not change what a run computes: a finished run is reused whatever they were
+_NOT_RESULT_KEYS = ('out_dir', 'data_root', 'num_workers', 'device', 'log_every', 'ckpt_every', 'eval_every')
+
+def config_mismatch(run_path, cfg: Config) -> dict:
+    "Fields where the run in `run_path` (its `config.json`) differs from `cfg` once both are resolved: {field: (run's, now)}."
+    from udass.train import resolve_config
+    f = Path(run_path)/'config.json'
+    if not f.exists(): return {'config.json': ('missing', str(f))}
+    then, now = resolve_config(Config.from_dict(json.loads(f.read_text())))[0].to_dict(), resolve_config(cfg)[0].to_dict()
+    return {k: (then[k], now[k]) for k in now if k not in _NOT_RESULT_KEYS and then.get(k) != now[k]}
+
 def run_grid(methods: list[str], seeds: list[int], benchmark: str, runs_dir, data_root=None, reuse: bool = True,
              **overrides) -> dict[str, list[dict]]:
-    "Results of every (method, seed): read from `results.json` when present (and `reuse`), trained otherwise."
+    """Results of every (method, seed): read from `results.json` when present, `reuse` is on and the run's configuration
+    equals today's (same defaults and overrides), trained otherwise (a stale run is trained again in its folder)."""
     from udass.train import run
     out = {}
     for m in methods:
         for s in seeds:
             d = run_dir(runs_dir, m, s)
-            if reuse and (d/'results.json').exists(): r = json.loads((d/'results.json').read_text())
-            else: r = run(Config(method=m, benchmark=benchmark, seed=s, data_root=data_root, out_dir=str(d), **overrides))
+            cfg = Config(method=m, benchmark=benchmark, seed=s, data_root=data_root, out_dir=str(d), **overrides)
+            r = None
+            if reuse and (d/'results.json').exists():
+                diff = config_mismatch(d, cfg)
+                if not diff: r = json.loads((d/'results.json').read_text())
+                else:
+                    print(f'{d}: configuration changed since it ran ({diff}); training it again')
+                    for f in ('results.json', 'checkpoints/last.pt'): (d/f).unlink(missing_ok=True)
+            if r is None: r = run(cfg)
             out.setdefault(m, []).append(r)
     return out
 

@@ -16,7 +16,7 @@ from ..data.transforms import IMAGENET_MEAN, IMAGENET_STD, normalize, denormaliz
 __all__ = ['to_unit', 'from_unit', 'rgb_to_hsv', 'hsv_to_rgb', 'adjust_brightness', 'adjust_contrast', 'adjust_saturation',
            'adjust_hue', 'JitterParams', 'sample_jitter', 'color_jitter', 'blur_kernel_size', 'gaussian_kernel1d',
            'gaussian_blur', 'StrongAugParams', 'sample_strong_aug', 'apply_strong_aug', 'strong_augment', 'mic_mask',
-           'mask_image']
+           'mask_image', 'PMDParams', 'sample_pmd', 'photometric_distortion']
 
 # %% ../../nbs/33_methods.augment.ipynb #c006
 def to_unit(x: Tensor, mean=IMAGENET_MEAN, std=IMAGENET_STD) -> Tensor:
@@ -211,3 +211,34 @@ def mask_image(x: Tensor,  # [B,C,H,W] normalised images
                ) -> Tensor:
     "Masked image: hidden pixels become 0, i.e. the dataset mean colour."
     return x * mask.to(x.dtype)
+
+# %% ../../nbs/33_methods.augment.ipynb #c028
+class PMDParams(NamedTuple):
+    brightness: Tensor         # [B] additive shift in [0,1] units (0: off)
+    contrast: Tensor           # [B] factor (1: off)
+    contrast_first: Tensor     # [B] bool: contrast before (True) or after the HSV steps
+    saturation: Tensor         # [B] factor (1: off)
+    hue: Tensor                # [B] shift in turns (0: off)
+
+def sample_pmd(batch: int, generator: torch.Generator, brightness_delta: float = 32, contrast=(0.5, 1.5),
+               saturation=(0.5, 1.5), hue_delta: int = 18) -> PMDParams:
+    "Per-image draws of `PhotoMetricDistortion`; an operation that is off gets its identity value."
+    u = lambda lo, hi: lo + (hi - lo) * torch.rand(batch, generator=generator)
+    coin = lambda: torch.rand(batch, generator=generator) < 0.5
+    b = torch.where(coin(), u(-brightness_delta, brightness_delta) / 255, torch.zeros(batch))
+    c_first = coin()
+    c = torch.where(coin(), u(*contrast), torch.ones(batch))
+    s = torch.where(coin(), u(*saturation), torch.ones(batch))
+    k = torch.randint(-hue_delta, hue_delta, (batch,), generator=generator).float()
+    h = torch.where(coin(), k * 2 / 360, torch.zeros(batch))
+    return PMDParams(b, c, c_first, s, h)
+
+def photometric_distortion(x: Tensor,  # [B,3,H,W] normalised images
+                           p: PMDParams, mean=IMAGENET_MEAN, std=IMAGENET_STD) -> Tensor:
+    "Apply `PhotoMetricDistortion` draws to normalised images; returns normalised images."
+    u = adjust_brightness(to_unit(x.float(), mean, std), p.brightness)
+    first = _per_image(p.contrast_first, u).bool()
+    u = torch.where(first, adjust_contrast(u, p.contrast), u)
+    u = adjust_hue(adjust_saturation(u, p.saturation), p.hue)
+    u = torch.where(first, u, adjust_contrast(u, p.contrast))
+    return from_unit(u.clamp(0, 1), mean, std).to(x.dtype)

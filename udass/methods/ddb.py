@@ -13,6 +13,7 @@ from ..models.base import resize_to
 from .base import Stage, build_model
 from .teacher import unwrap
 from .self_training import SelfTraining, ST_DEFAULTS
+from .augment import sample_pmd, photometric_distortion
 
 # %% auto #0
 __all__ = ['PATHS', 'PATH_MIX', 'DDB_DEFAULTS', 'ddb_stages', 'parse_stage', 'class_feature_means', 'Prototypes',
@@ -26,9 +27,10 @@ def ddb_stages(rounds: int = 2,  # DDB: 2
                st_iters: int = 40000,  # iterations of each self-training stage
                ckd_iters: int = 40000,  # iterations of each distillation stage
                later_lr_scale: float = 0.1,  # learning-rate factor of the ST stages from round 2 on
+               init_iters: int = 0,  # > 0: a source-only stage `r0_source` first (the initial weights of every fresh start)
                ) -> list[Stage]:
-    "DDB's stages: per round r, `r{r}_st_cu`, `r{r}_st_ca`, `r{r}_proto` (0 iterations) and `r{r}_ckd`."
-    out = []
+    "DDB's stages: [`r0_source`], then per round r, `r{r}_st_cu`, `r{r}_st_ca`, `r{r}_proto` (0 iterations) and `r{r}_ckd`."
+    out = [Stage('r0_source', init_iters)] if init_iters else []
     for r in range(1, rounds + 1):
         s = 1.0 if r == 1 else later_lr_scale
         out += [Stage(f'r{r}_st_cu', st_iters, s), Stage(f'r{r}_st_ca', st_iters, s), Stage(f'r{r}_proto', 0),
@@ -36,9 +38,10 @@ def ddb_stages(rounds: int = 2,  # DDB: 2
     return out
 
 def parse_stage(name: str) -> tuple[int, str, str | None]:
-    "'r2_st_ca' -> (2, 'st', 'ca'); 'r1_proto' -> (1, 'proto', None)."
-    m = re.fullmatch(r'r(\d+)_(st_cu|st_ca|proto|ckd)', name)
-    if m is None: raise ConfigError(f"not a DDB stage name: {name!r} (expected r<round>_st_cu, _st_ca, _proto or _ckd)")
+    "'r2_st_ca' -> (2, 'st', 'ca'); 'r1_proto' -> (1, 'proto', None); 'r0_source' -> (0, 'source', None)."
+    if name == 'r0_source': return 0, 'source', None
+    m = re.fullmatch(r'r([1-9]\d*)_(st_cu|st_ca|proto|ckd)', name)
+    if m is None: raise ConfigError(f"not a DDB stage name: {name!r} (expected r0_source, or r<round>_st_cu, _st_ca, _proto or _ckd)")
     kind = m.group(2)
     return int(m.group(1)), kind[:2] if kind.startswith('st') else kind, kind[3:] if kind.startswith('st') else None
 
@@ -142,29 +145,34 @@ DDB_DEFAULTS = {**ST_DEFAULTS,
     'proto_cap': 3000,         # cap N of the running mean
     'proto_rectify': True,     # False: plain average of the two teachers' softmaxes
     'ckd_augment': True,       # the student sees aug(x_T) in the distillation (mask "zero")
+    'ckd_source_pmd': True,    # the distillation's source crops get mmseg's PhotoMetricDistortion (the *_pmd pipelines)
     'eval_rounds': True,       # evaluate the distilled student of every round but the last (the trainer scores the last)
+    'init_source_iters': 0,    # > 0: stage r0_source trains on the source alone first; its weights replace the initial
+                               # (ImageNet) weights of every fresh start. 0 (the paper) where pretrained weights exist
 }
 
 @METHODS.register('ddb')
 class DDB(SelfTraining):
     "Deliberated Domain Bridging: two ST paths, prototypes and cross-path distillation, for `rounds` rounds."
     defaults = DDB_DEFAULTS
-    small_defaults = dict(proto_epochs=1.0)
-    small_budget = dict(model='deeplabv2_adapter_mini', iters=300, batch_size=4, optimizer='adamw', lr=1e-3,
-                        weight_decay=0.01, warmup_iters=30, eval_every=0, ckpt_every=100)
+    small_defaults = dict(proto_epochs=1.0, init_source_iters=2000)   # r0_source: source_only's 2000 iterations
+    small_budget = dict(model='deeplabv2_adapter_mini', iters=350, ckpt_every=100)   # the base CPU recipe otherwise
     real_budget = dict(model='deeplabv2_adapter_r101_v1c', model_args={'pretrained': 'imagenet'}, iters=40000,
                        batch_size=4, optimizer='adamw', lr=6e-5, weight_decay=0.01, warmup_iters=1500,
                        eval_every=4000, ckpt_every=4000)
 
     def __init__(self, cfg: Config, benchmark, device: torch.device):
         super().__init__(cfg, benchmark, device)
-        self.frozen = nn.ModuleDict()   # 'cu', 'ca': the ST students (teachers of the CKD); 'bridge': last CKD student
+        self.frozen = nn.ModuleDict()   # 'cu', 'ca': the ST students (teachers of the CKD); 'bridge': last CKD student;
+                                        # 'init': the r0_source network, the initial weights of later fresh starts
         self.protos = nn.ModuleDict()   # 'cu', 'ca': Prototypes
         self.stage, self._pending_restore = None, False
 
     def check_args(self, a: dict) -> dict:
         a = super().check_args(a)
         if not (isinstance(a['rounds'], int) and a['rounds'] >= 1): raise ConfigError(f"ddb: rounds must be an integer >= 1, got {a['rounds']!r}")
+        if not (isinstance(a['init_source_iters'], int) and a['init_source_iters'] >= 0):
+            raise ConfigError(f"ddb: init_source_iters must be an integer >= 0, got {a['init_source_iters']!r}")
         for k in ('st_iters', 'ckd_iters'):
             if a[k] is not None and not (isinstance(a[k], int) and a[k] >= 1): raise ConfigError(f'ddb: {k} must be None or an integer >= 1, got {a[k]!r}')
         for k in ('later_lr_scale', 'proto_epochs'):
@@ -175,7 +183,12 @@ class DDB(SelfTraining):
 
     # -- networks -----------------------------------------------------------------------------------------------
     def initial_state(self) -> dict:
-        "The initial weights every fresh start uses (ImageNet backbone on real runs), the same in every process and stage."
+        "The weights every fresh start uses: the r0_source network once trained, else the model's own initial weights."
+        if 'init' in self.frozen: return {k: v.clone() for k, v in self.frozen['init'].state_dict().items()}
+        return self.model_init_state()
+
+    def model_init_state(self) -> dict:
+        "The model's initial weights (ImageNet backbone on real runs), the same in every process and stage."
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(derive_seed(self.cfg.seed, 54))
             return build_model(self.cfg.model, self.num_classes, **self.cfg.model_args).state_dict()
@@ -190,7 +203,7 @@ class DDB(SelfTraining):
 
     def restore(self, state: dict):
         "Create the stage-wise networks and prototypes named in `state`, drop the others, then load it."
-        for name in ('cu', 'ca', 'bridge'):
+        for name in ('init', 'cu', 'ca', 'bridge'):
             there = any(k.startswith(f'frozen.{name}.') for k in state)
             if there and name not in self.frozen: self.frozen[name] = self.frozen_copy()
             if not there and name in self.frozen: del self.frozen[name]
@@ -204,13 +217,16 @@ class DDB(SelfTraining):
     # -- stages -------------------------------------------------------------------------------------------------
     def stages(self) -> list[Stage]:
         a = self.args
-        return ddb_stages(a['rounds'], a['st_iters'] or self.cfg.iters, a['ckd_iters'] or self.cfg.iters, a['later_lr_scale'])
+        return ddb_stages(a['rounds'], a['st_iters'] or self.cfg.iters, a['ckd_iters'] or self.cfg.iters, a['later_lr_scale'],
+                          a['init_source_iters'])
 
     def begin_stage(self, stage: Stage):
         "Load the stage's starting weights into `model` (initial or the last CKD student) and set the ST path's mask."
         r, kind, path = parse_stage(stage.name)
         self.stage = stage
-        if kind == 'st':
+        if kind == 'source':
+            self.model.load_state_dict(self.model_init_state())
+        elif kind == 'st':
             if r == 1: self.model.load_state_dict(self.initial_state())
             elif 'bridge' in self.frozen: self.model.load_state_dict(self.frozen['bridge'].state_dict())
             else: self._pending_restore = True   # resumed inside this stage: `restore` brings the weights next
@@ -228,7 +244,9 @@ class DDB(SelfTraining):
         r, kind, path = parse_stage(stage.name)
         rank0 = ctx.get('rank', 0) == 0
         folder = Path(ctx['out_dir'])/'ddb' if 'out_dir' in ctx else None
-        if kind == 'st':
+        if kind == 'source':
+            self.frozen['init'] = self.frozen_copy(self.model)
+        elif kind == 'st':
             self.frozen[path] = self.frozen_copy(self.model)
         elif kind == 'proto':
             self.protos.update(self.prototypes(ctx))
@@ -281,7 +299,15 @@ class DDB(SelfTraining):
             raise RuntimeError(f'ddb: stage {self.stage.name!r} needs the networks of the earlier stages, which are neither '
                                'in memory nor restored from a checkpoint')
         kind = parse_stage(self.stage.name)[1]
+        if kind == 'source': return self.source_step(batch)
         return super().train_step(batch, step) if kind == 'st' else self.ckd_step(batch, step)
+
+    def source_step(self, batch: dict) -> dict[str, Tensor]:
+        "r0_source: CE on the source batch alone."
+        src = batch['source']
+        l_src = self.student_loss(self.student(src['img']), src['label'], reduction=self.args['src_reduction'])
+        l_src.backward()
+        return {'loss_src': l_src.detach()}
 
     @torch.no_grad()
     def ensemble_label(self, x_t: Tensor) -> Tensor:
@@ -292,9 +318,11 @@ class DDB(SelfTraining):
         return E.argmax(1)
 
     def ckd_step(self, batch: dict, step: int) -> dict[str, Tensor]:
-        "L = CE(g(x_S), y_S) + CE(g(aug(x_T)), ŷ), two backward passes; only the student learns."
+        "L = CE(g(pmd(x_S)), y_S) + CE(g(aug(x_T)), ŷ), two backward passes; only the student learns."
         src, tgt = batch['source'], batch['target']
-        out_s = self.student(src['img'])
+        x_s = src['img']
+        if self.args['ckd_source_pmd']: x_s = photometric_distortion(x_s, sample_pmd(x_s.shape[0], self.gen))
+        out_s = self.student(x_s)
         l_src = self.student_loss(out_s, src['label'], reduction=self.args['src_reduction'])
         l_src.backward()
         del out_s
@@ -302,5 +330,5 @@ class DDB(SelfTraining):
         x_a = self.augment(tgt['img']) if self.args['ckd_augment'] else tgt['img']
         l_ckd = self.student_loss(self.student(x_a), y_hat)
         l_ckd.backward()
-        if self.keep_debug: self.debug = {'x_t': tgt['img'].detach(), 'x_aug': x_a.detach(), 'y_hat': y_hat}
+        if self.keep_debug: self.debug = {'x_s': x_s.detach(), 'x_t': tgt['img'].detach(), 'x_aug': x_a.detach(), 'y_hat': y_hat}
         return {'loss_src': l_src.detach(), 'loss_ckd': l_ckd.detach()}
