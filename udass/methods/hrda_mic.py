@@ -61,7 +61,7 @@ _HRDA_REAL = dict(model='hrda_daformer_mitb5', model_args={'pretrained': 'mit_b5
 class HRDASelf(HRDASelfTraining):
     "HRDA: DAFormer self-training with the multi-resolution HRDA segmentor (DAFormer or DeepLabV2 inside)."
     small_defaults = dict(alpha=0.99, rcs_min_crop_ratio=0.5)
-    small_budget = dict(model='hrda_daformer_mini', iters=1000, ckpt_every=250)
+    small_budget = dict(model='hrda_daformer_mini', iters=2000, ckpt_every=250)
     real_budget = _HRDA_REAL
 
 # %% ../../nbs/51_methods.hrda_mic.ipynb #c010
@@ -78,7 +78,7 @@ class MIC(HRDASelfTraining):
     defaults = MIC_DEFAULTS
     needs_hrda = False
     small_defaults = dict(alpha=0.99, rcs_min_crop_ratio=0.5)
-    small_budget = dict(model='hrda_daformer_mini', iters=700, ckpt_every=250)
+    small_budget = dict(model='hrda_daformer_mini', iters=2000, ckpt_every=250)
     real_budget = _HRDA_REAL
 
     def __init__(self, cfg: Config, benchmark, device: torch.device):
