@@ -4,7 +4,7 @@
     python benchmarks/daformer_step.py --precisions bf16 --method dacs
     python benchmarks/daformer_step.py --device cpu --crop 128 --steps 3   # smoke run of the same code path
 
-One step is exactly what the trainer runs: `method.train_step` (EMA update, source CE + feature distance, pseudo-labels,
+One step is `udass.train.training_step`, the trainer's own: `method.train_step` (EMA update, source CE + feature distance, pseudo-labels,
 ClassMix, strong augmentation, mixed CE, both backwards) inside `autocast_ctx`, then the AdamW step. The batch is random
 images and labels of the real size: nothing is read from disk, so this measures the model and the method, not the loader.
 The networks start from random weights (`pretrained=None`); the cost of a step does not depend on the weights.
@@ -24,7 +24,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from udass.core import Config
-from udass.train import resolve_config, build_optimizer, autocast_ctx
+from udass.train import resolve_config, build_optimizer, training_step
 
 
 def make_method(method: str, benchmark: str, crop: int, batch: int, device: torch.device, model: str | None):
@@ -37,21 +37,12 @@ def make_method(method: str, benchmark: str, crop: int, batch: int, device: torc
 
 
 def random_batch(batch: int, crop: int, num_classes: int, device: torch.device, gen: torch.Generator) -> dict:
-    "Normalised random images; labels made of a few large blobs so that ClassMix and RCS-free sampling see several classes."
+    "Normalised random images and blocky random labels (8x8 cells), so that ClassMix has several classes to paste."
     def img(): return torch.randn(batch, 3, crop, crop, generator=gen).to(device)
     coarse = torch.randint(0, num_classes, (batch, 1, 8, 8), generator=gen).float()
     lab = torch.nn.functional.interpolate(coarse, size=(crop, crop), mode='nearest')[:, 0].long().to(device)
     meta = [{} for _ in range(batch)]
     return {'source': {'img': img(), 'label': lab, 'meta': meta}, 'target': {'img': img(), 'meta': meta}}
-
-
-def one_step(method, opt, batch, it, device, precision):
-    opt.zero_grad(set_to_none=True)
-    with autocast_ctx(device, precision):
-        losses = method.train_step(batch, it)
-    opt.step()
-    method.after_step(it)
-    return losses
 
 
 def measure(args, precision: str, device: torch.device) -> dict:
@@ -61,19 +52,18 @@ def measure(args, precision: str, device: torch.device) -> dict:
     gen = torch.Generator().manual_seed(0)
     batches = [random_batch(args.batch, args.crop, method.num_classes, device, gen) for _ in range(4)]
     sync = torch.cuda.synchronize if device.type == 'cuda' else (lambda: None)
-    for i in range(args.warmup): one_step(method, opt, batches[i % 4], i, device, precision)
+    for i in range(args.warmup): training_step(method, batches[i % 4], i, opt, device, precision)
     sync()
     with FlopCounterMode(display=False) as fc:      # one counted step (slow: not timed)
-        one_step(method, opt, batches[0], args.warmup, device, precision)
+        training_step(method, batches[0], args.warmup, opt, device, precision)
     flops = fc.get_total_flops()
     sync()
     if device.type == 'cuda': torch.cuda.reset_peak_memory_stats(device)
     times = []
     for i in range(args.steps):
         t = time.perf_counter()
-        losses = one_step(method, opt, batches[i % 4], args.warmup + 1 + i, device, precision)
+        training_step(method, batches[i % 4], args.warmup + 1 + i, opt, device, precision)
         sync(); times.append(time.perf_counter() - t)
-    assert all(torch.isfinite(v).all() for v in losses.values()), f'non-finite loss: {losses}'
     sec = statistics.median(times)
     if precision == 'bf16' and device.type == 'cuda': peak = args.peak_bf16
     elif device.type == 'cuda': peak = args.peak_tf32 if args.tf32 else args.peak_fp32

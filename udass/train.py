@@ -19,7 +19,7 @@ from .methods.base import Method, Stage
 # %% auto #0
 __all__ = ['resolve_config', 'param_groups', 'build_optimizer', 'lr_factor', 'init_distributed', 'barrier', 'autocast_ctx',
            'to_device', 'rng_state', 'set_rng_state', 'save_checkpoint', 'load_checkpoint', 'evaluate_method',
-           'train_stage', 'run', 'finish', 'parse_overrides', 'main']
+           'training_step', 'train_stage', 'run', 'finish', 'parse_overrides', 'main']
 
 # %% ../nbs/41_train.ipynb #c006
 def resolve_config(cfg: Config):
@@ -153,22 +153,27 @@ class _Log:
         if self.enabled:
             with open(self.path, 'a') as f: f.write(json.dumps(rec) + '\n')
 
+def training_step(method: Method, batch: dict, it: int, opt, device, precision: str, where: str = '', hint: str = '') -> dict:
+    """One optimiser step as the trainer makes it (`benchmarks/daformer_step.py` times this very function): the method's
+    forwards and backwards under autocast, a stop on a non-finite loss before the weights change, the step, `after_step`."""
+    opt.zero_grad(set_to_none=True)
+    with autocast_ctx(device, precision):
+        losses = method.train_step(batch, it)
+    for k, v in losses.items():
+        if not math.isfinite(float(v)): raise NonFiniteLossError(f'{k} = {float(v)} at {where}iteration {it}. {hint}'.strip())
+    opt.step()
+    method.after_step(it)
+    return losses
+
 def train_stage(method, stage, si, cfg, loader, vals, bench, device, opt, sched, start_it, ckpt, log, rank, t0, history):
     "Run one stage from `start_it` to `stage.iters`; returns the elapsed seconds at its end."
     pbar = tqdm(total=stage.iters, initial=start_it, desc=f'{cfg.method}:{stage.name}', disable=rank != 0, dynamic_ncols=True)
     last_t, last_it = time.time(), start_it
+    hint = f'The last checkpoint ({ckpt}) is left as it was; lower the learning rate or check the data.'
     for it in range(start_it, stage.iters):
-        batch = next(loader)
-        batch = {k: to_device(v, device) for k, v in batch.items()}
-        opt.zero_grad(set_to_none=True)
-        with autocast_ctx(device, cfg.precision):
-            losses = method.train_step(batch, it)
-        for k, v in losses.items():
-            if not math.isfinite(float(v)):
-                raise NonFiniteLossError(f'{k} = {float(v)} at stage {stage.name!r}, iteration {it}. '
-                                         f'The last checkpoint ({ckpt}) is left as it was; lower the learning rate or check the data.')
-        opt.step(); sched.step()
-        method.after_step(it)
+        batch = {k: to_device(v, device) for k, v in next(loader).items()}
+        losses = training_step(method, batch, it, opt, device, cfg.precision, f'stage {stage.name!r}, ', hint)
+        sched.step()
         step = it + 1
         if step % cfg.log_every == 0 or step == stage.iters:
             now = time.time(); ips = (step - last_it) / max(now - last_t, 1e-9); last_t, last_it = now, step

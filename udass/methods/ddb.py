@@ -302,11 +302,13 @@ class DDB(SelfTraining):
         if kind == 'source': return self.source_step(batch)
         return super().train_step(batch, step) if kind == 'st' else self.ckd_step(batch, step)
 
-    def source_step(self, batch: dict) -> dict[str, Tensor]:
-        "r0_source: CE on the source batch alone."
-        src = batch['source']
-        l_src = self.student_loss(self.student(src['img']), src['label'], reduction=self.args['src_reduction'])
+    def source_step(self, batch: dict, pmd: bool = False) -> dict[str, Tensor]:
+        "CE on the source batch alone, optionally photometrically distorted: all of r0_source, half of a distillation step."
+        x_s = batch['source']['img']
+        if pmd: x_s = photometric_distortion(x_s, sample_pmd(x_s.shape[0], self.gen))
+        l_src = self.student_loss(self.student(x_s), batch['source']['label'], reduction=self.args['src_reduction'])
         l_src.backward()
+        if self.keep_debug: self.debug = {'x_s': x_s.detach()}
         return {'loss_src': l_src.detach()}
 
     @torch.no_grad()
@@ -319,16 +321,11 @@ class DDB(SelfTraining):
 
     def ckd_step(self, batch: dict, step: int) -> dict[str, Tensor]:
         "L = CE(g(pmd(x_S)), y_S) + CE(g(aug(x_T)), ŷ), two backward passes; only the student learns."
-        src, tgt = batch['source'], batch['target']
-        x_s = src['img']
-        if self.args['ckd_source_pmd']: x_s = photometric_distortion(x_s, sample_pmd(x_s.shape[0], self.gen))
-        out_s = self.student(x_s)
-        l_src = self.student_loss(out_s, src['label'], reduction=self.args['src_reduction'])
-        l_src.backward()
-        del out_s
+        losses = self.source_step(batch, pmd=self.args['ckd_source_pmd'])
+        tgt = batch['target']
         y_hat = self.ensemble_label(tgt['img'])
         x_a = self.augment(tgt['img']) if self.args['ckd_augment'] else tgt['img']
         l_ckd = self.student_loss(self.student(x_a), y_hat)
         l_ckd.backward()
-        if self.keep_debug: self.debug = {'x_s': x_s.detach(), 'x_t': tgt['img'].detach(), 'x_aug': x_a.detach(), 'y_hat': y_hat}
-        return {'loss_src': l_src.detach(), 'loss_ckd': l_ckd.detach()}
+        if self.keep_debug: self.debug.update(x_t=tgt['img'].detach(), x_aug=x_a.detach(), y_hat=y_hat)
+        return {**losses, 'loss_ckd': l_ckd.detach()}
