@@ -20,13 +20,24 @@ def run_dir(runs_dir, method: str, seed: int) -> Path: return Path(runs_dir)/f'{
 # Config fields that do not change what a run computes: a finished run is reused whatever they were
 _NOT_RESULT_KEYS = ('out_dir', 'data_root', 'num_workers', 'device', 'log_every', 'ckpt_every', 'eval_every')
 
+def _as_json(v): return json.loads(json.dumps(v, default=str))   # tuples as lists, as they were written
+
 def config_mismatch(run_path, cfg: Config) -> dict:
-    "Fields where the run in `run_path` (its `config.json`) differs from `cfg` once both are resolved: {field: (run's, now)}."
+    """Fields where the run in `run_path` differs from `cfg` once both are resolved: {field: (run's, now)}. Config fields
+    from its `config.json`; method hyper-parameters (as `method_args.<name>`) from its `method_args.json` when it has one."""
     from udass.train import resolve_config
     f = Path(run_path)/'config.json'
     if not f.exists(): return {'config.json': ('missing', str(f))}
-    then, now = resolve_config(Config.from_dict(json.loads(f.read_text())))[0].to_dict(), resolve_config(cfg)[0].to_dict()
-    return {k: (then[k], now[k]) for k in now if k not in _NOT_RESULT_KEYS and then.get(k) != now[k]}
+    (then_cfg, *_), (now_cfg, bench, method_cls) = resolve_config(Config.from_dict(json.loads(f.read_text()))), resolve_config(cfg)
+    then, now = then_cfg.to_dict(), now_cfg.to_dict()
+    diff = {k: (then[k], now[k]) for k in now if k not in _NOT_RESULT_KEYS and then.get(k) != now[k]}
+    fa = Path(run_path)/'method_args.json'
+    if fa.exists():
+        a_then = json.loads(fa.read_text())
+        a_now = _as_json(method_cls.resolve_method_args(now_cfg.method_args, bool(bench.synthetic_parts), now_cfg.method))
+        diff.update({f'method_args.{k}': (a_then.get(k), a_now.get(k)) for k in sorted(set(a_then) | set(a_now))
+                     if a_then.get(k) != a_now.get(k)})
+    return diff
 
 def run_grid(methods: list[str], seeds: list[int], benchmark: str, runs_dir, data_root=None, reuse: bool = True,
              **overrides) -> dict[str, list[dict]]:

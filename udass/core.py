@@ -112,7 +112,7 @@ class Config:
     precision: str = 'auto'               # 'auto' (bf16 on CUDA, fp32 on CPU), 'bf16', 'fp32'
     compile: bool = False                 # torch.compile the model
     device: str = 'auto'                  # 'auto', 'cpu', 'cuda', 'cuda:1', ...
-    num_workers: int = 0                  # DataLoader worker processes per loader
+    num_workers: int | None = None        # DataLoader worker processes per loader; None: the method's default (1 small, <=4 real)
     eval_mode: str | None = None          # 'whole' or 'slide'; None: benchmark default
     out_dir: str = 'outputs/run'
     method_args: dict = field(default_factory=dict)

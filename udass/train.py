@@ -36,7 +36,7 @@ def resolve_config(cfg: Config):
     upd.setdefault('crop', cfg.crop or bench.crop)
     upd.setdefault('eval_mode', cfg.eval_mode or bench.eval_mode)
     if cfg.data_root is None: upd['data_root'] = bench.default_root
-    for k, v in (('eval_every', 0), ('ckpt_every', 0), ('warmup_iters', 0), ('head_lr_mult', 10.0)):
+    for k, v in (('eval_every', 0), ('ckpt_every', 0), ('warmup_iters', 0), ('head_lr_mult', 10.0), ('num_workers', 0)):
         if getattr(cfg, k) is None and k not in upd: upd[k] = v
     cfg = cfg.replace(**upd)
     if cfg.optimizer not in ('adamw', 'sgd'): raise ConfigError(f"optimizer must be 'adamw' or 'sgd', got {cfg.optimizer!r}")
@@ -208,6 +208,8 @@ def run(cfg: Config | dict | None = None, **overrides) -> dict:
     if rank == 0: bench.check(cfg.data_root)     # generates synthetic data once, on rank 0
     barrier()
     method = method_cls(cfg, bench, device).to(device)
+    if rank == 0:   # the hyper-parameters as resolved (defaults included), so a later default change is visible
+        atomic_write_text(out/'method_args.json', json.dumps(method.args, indent=2, sort_keys=True, default=str) + '\n')
     loader = bench.train_loader(cfg.batch_size, cfg.seed, cfg.data_root, cfg.crop, cfg.num_workers,
                                 source=method.needs_source, target=method.needs_target, target_labels=method.target_labels,
                                 rank=rank, world_size=world, source_sampler=method.source_sampler)

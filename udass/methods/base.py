@@ -4,6 +4,7 @@
 
 # %% ../../nbs/35_methods.base.ipynb #c003
 from __future__ import annotations
+import os
 from dataclasses import dataclass
 from typing import Any
 import torch
@@ -44,6 +45,7 @@ def seg_loss(logits: Tensor, label: Tensor, weight: Tensor | None = None) -> Ten
 class Method(nn.Module):
     "Base class of UDA methods. Subclasses set `defaults`, implement `train_step`, and register in `METHODS`."
     defaults: dict = {}            # method hyper-parameters (Config.method_args)
+    small_defaults: dict = {}      # defaults replaced on the small synthetic benchmarks
     needs_source: bool = True      # does a step consume a source batch?
     needs_target: bool = True      # does a step consume a target batch?
     target_labels: bool = False    # does it read target labels (oracle only)?
@@ -52,20 +54,26 @@ class Method(nn.Module):
     def __init__(self, cfg: Config, benchmark, device: torch.device):
         super().__init__()
         self.cfg, self.bench, self.device = cfg, benchmark, device
-        self.args = resolve_args(self.defaults, cfg.method_args, cfg.method)
+        self.args = self.resolve_method_args(cfg.method_args, bool(getattr(benchmark, 'synthetic_parts', ())), cfg.method)
         self.num_classes = benchmark.num_classes
         self.model = build_model(cfg.model, self.num_classes, **cfg.model_args)
         self._wrapped = None   # DDP / compiled view of self.model, not registered as a submodule
+
+    @classmethod
+    def resolve_method_args(cls, given: dict, small: bool, name: str = '') -> dict:
+        "The hyper-parameters a run uses: `defaults`, then `small_defaults` on small benchmarks, then `given`."
+        return resolve_args({**cls.defaults, **(cls.small_defaults if small else {})}, given, name or cls.__name__)
 
     @classmethod
     def train_defaults(cls, small: bool) -> dict:
         "Config defaults (model, iters, optimiser, ...) for a small (CPU, synthetic) or a real benchmark."
         if small:   # from scratch: one learning rate for all layers (the x10 head rule is for pretrained backbones)
             return dict(model='deeplabv2_mini', iters=2000, batch_size=4, optimizer='adamw', lr=2e-3, head_lr_mult=1.0,
-                        weight_decay=0.01, warmup_iters=50, eval_every=0, ckpt_every=250)
+                        weight_decay=0.01, warmup_iters=50, eval_every=0, ckpt_every=250,
+                        num_workers=1)   # one loader process per domain overlaps decoding with compute (+12% it/s, dacs)
         return dict(model='deeplabv2_r101', model_args={'pretrained': 'imagenet'}, iters=40000, batch_size=2,
                     optimizer='adamw', lr=6e-5, head_lr_mult=10.0, weight_decay=0.01, warmup_iters=1500, eval_every=4000,
-                    ckpt_every=4000)
+                    ckpt_every=4000, num_workers=min(4, os.cpu_count() or 1))
 
     # -- what the trainer calls --------------------------------------------------------------------------
     def stages(self) -> list[Stage]: return [Stage('train', self.cfg.iters)]

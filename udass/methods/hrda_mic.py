@@ -81,6 +81,13 @@ class MIC(HRDASelfTraining):
     small_budget = dict(model='hrda_daformer_mini', iters=2000, ckpt_every=250)
     real_budget = _HRDA_REAL
 
+    @classmethod
+    def resolve_method_args(cls, given: dict, small: bool, name: str = '') -> dict:
+        "MIC(DAFormer) keeps DAFormer's RCS crop ratio (0.5) unless one is given; MIC(HRDA) HRDA's."
+        a = super().resolve_method_args(given, small, name)
+        if a['mic_base'] == 'daformer' and 'rcs_min_crop_ratio' not in given: a['rcs_min_crop_ratio'] = 0.5
+        return a
+
     def __init__(self, cfg: Config, benchmark, device: torch.device):
         super().__init__(cfg, benchmark, device)
         base = self.args['mic_base']
@@ -89,7 +96,6 @@ class MIC(HRDASelfTraining):
             hint = ('an HRDA model (model=hrda_daformer_mitb5; CPU: hrda_daformer_mini)' if base == 'hrda' else
                     'a plain segmentor (model=daformer_mitb5 with crop=512 and eval_mode=whole; CPU: daformer_mini)')
             raise ConfigError(f'mic: mic_base={base!r} needs {hint}, got model {cfg.model!r}')
-        if base == 'daformer' and 'rcs_min_crop_ratio' not in cfg.method_args: self.args['rcs_min_crop_ratio'] = 0.5
 
     def check_args(self, a: dict) -> dict:
         a = super().check_args(a)

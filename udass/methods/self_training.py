@@ -69,15 +69,12 @@ def _rank() -> int:
 class SelfTraining(Method):
     "DACS/DAFormer mean-teacher self-training with ClassMix; its pieces are small methods that subclasses override."
     defaults = ST_DEFAULTS
-    small_defaults: dict = {}                  # method defaults replaced on the small synthetic benchmarks
     small_budget: dict = dict(model='deeplabv2_mini')   # Config defaults on the small benchmarks (train_defaults)
     real_budget: dict = dict(model='deeplabv2red_r101_v1c', model_args={'pretrained': 'imagenet'})
 
     def __init__(self, cfg: Config, benchmark, device: torch.device):
         super().__init__(cfg, benchmark, device)
-        small = bool(getattr(benchmark, 'synthetic_parts', ()))
-        base = {**self.defaults, **(self.small_defaults if small else {})}
-        self.args = a = self.check_args({**base, **cfg.method_args})  # names already checked by the base
+        self.args = a = self.check_args(self.args)   # resolved (defaults, small_defaults, given) by the base
         self.teacher = EMATeacher(self.model, a['alpha'], a['teacher_buffers'], a['teacher_norm'])
         # the frozen ImageNet encoder: a copy of the student's encoder as initialised (ImageNet weights on real runs)
         self.imnet = copy.deepcopy(encoder_of(self.model)).requires_grad_(False).eval() if a['fd_lambda'] > 0 else None
