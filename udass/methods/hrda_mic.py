@@ -94,7 +94,7 @@ class MIC(HRDASelfTraining):
         if base not in ('hrda', 'daformer'): raise ConfigError(f"mic: mic_base must be 'hrda' or 'daformer', got {base!r}")
         if (base == 'hrda') != self.hrda:
             hint = ('an HRDA model (model=hrda_daformer_mitb5; CPU: hrda_daformer_mini)' if base == 'hrda' else
-                    'a plain segmentor (model=daformer_mitb5 with crop=512 and eval_mode=whole; CPU: daformer_mini)')
+                    'a plain segmentor (model=daformer_mitb5 with crop=512 and eval_mode=whole; CPU: daformer_small)')
             raise ConfigError(f'mic: mic_base={base!r} needs {hint}, got model {cfg.model!r}')
 
     def check_args(self, a: dict) -> dict:

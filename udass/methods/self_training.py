@@ -237,7 +237,7 @@ class DAFormer(SelfTraining):
     "DAFormer: DACS self-training with the DAFormer network, rare-class sampling and the thing-class ImageNet feature distance."
     defaults = {**ST_DEFAULTS, 'fd_lambda': 0.005, 'rcs': True}
     small_defaults = dict(alpha=0.99)
-    small_budget = dict(model='daformer_mini', iters=2000, ckpt_every=250)   # DACS's schedule, as in the papers
+    small_budget = dict(model='daformer_small', iters=2000, ckpt_every=250)   # DACS's schedule, as in the papers
     real_budget = dict(model='daformer_mitb5', model_args={'pretrained': 'mit_b5.pth'})
 
 # %% ../../nbs/50_methods.self_training.ipynb #c027

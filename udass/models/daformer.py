@@ -13,10 +13,10 @@ from .base import SegOut, EncoderDecoder, load_mapped, load_torch_file, pretrain
 from .mit import MixTransformer, mit, MIT_SPECS, load_mit_imagenet, segformer_release_state
 
 # %% auto #0
-__all__ = ['DAFORMER_PUBLISHED_AT', 'MINI_MIT', 'ConvBNReLU', 'SepConvBNReLU', 'LinearEmbed', 'SepASPP', 'DAFormerHead',
-           'SegFormerHead', 'daformer', 'segformer', 'daformer_mitb5', 'daformer_mitb0', 'daformer_mini',
-           'segformer_mitb5', 'segformer_mitb0', 'mmseg_key_map', 'is_segmentor_state', 'read_state', 'load_pretrained',
-           'daformer_release_state']
+__all__ = ['DAFORMER_PUBLISHED_AT', 'MINI_MIT', 'SMALL_MIT', 'ConvBNReLU', 'SepConvBNReLU', 'LinearEmbed', 'SepASPP',
+           'DAFormerHead', 'SegFormerHead', 'daformer', 'segformer', 'daformer_mitb5', 'daformer_mitb0',
+           'daformer_mini', 'daformer_small', 'segformer_mitb5', 'segformer_mitb0', 'mmseg_key_map',
+           'is_segmentor_state', 'read_state', 'load_pretrained', 'daformer_release_state']
 
 # %% ../../nbs/24_models.daformer.ipynb #c006
 class ConvBNReLU(nn.Module):
@@ -99,6 +99,7 @@ class SegFormerHead(nn.Module):
 DAFORMER_PUBLISHED_AT = ('the DAFormer release, https://github.com/lhoyer/DAFormer (README, "Checkpoints"), '
                          'or the DIDA release, https://github.com/RainJamesY/DIDA')
 MINI_MIT = dict(dims=(16, 32, 64, 128), depths=(1, 1, 1, 1), heads=(1, 2, 4, 8))
+SMALL_MIT = dict(dims=(16, 32, 80, 128), depths=(2, 2, 2, 2), heads=(1, 2, 5, 8))   # MiT-B0's layout at half width
 
 def _check_kw(name: str, kw: dict, allowed: set):
     bad = set(kw) - allowed
@@ -106,6 +107,7 @@ def _check_kw(name: str, kw: dict, allowed: set):
 
 def _encoder(variant: str, drop_path_rate: float) -> MixTransformer:
     if variant == 'mini': return MixTransformer(**MINI_MIT, drop_path_rate=drop_path_rate)
+    if variant == 'small': return MixTransformer(**SMALL_MIT, drop_path_rate=drop_path_rate)
     return mit(variant, drop_path_rate=drop_path_rate)
 
 def daformer(num_classes: int, variant: str = 'mit_b5', pretrained: str | None = None, drop_path_rate: float = 0.1,
@@ -145,6 +147,14 @@ def daformer_mini(num_classes: int, pretrained: str | None = None, **kw):
     _check_kw('daformer_mini', kw, _OPTS)
     if pretrained: raise ConfigError('daformer_mini has no published weights; use pretrained=None')
     return daformer(num_classes, 'mini', None, **{'embed_dim': 64, **kw})
+
+@MODELS.register('daformer_small')
+def daformer_small(num_classes: int, pretrained: str | None = None, **kw):
+    """The CPU benchmark network of `daformer`: MiT-B0's layout (two blocks per stage, 1/2/5/8 heads, reductions 8/4/2/1)
+    at half width (16/32/80/128) + DAFormer head with 64-d embeddings; as `deeplabv2_mini` is ResNet-18's at a quarter."""
+    _check_kw('daformer_small', kw, _OPTS)
+    if pretrained: raise ConfigError('daformer_small has no published weights; use pretrained=None')
+    return daformer(num_classes, 'small', None, **{'embed_dim': 64, **kw})
 
 @MODELS.register('segformer_mitb5')
 def segformer_mitb5(num_classes: int, pretrained: str | None = None, **kw):
