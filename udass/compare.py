@@ -34,7 +34,7 @@ def config_mismatch(run_path, cfg: Config) -> dict:
     fa = Path(run_path)/'method_args.json'
     if fa.exists():
         a_then = json.loads(fa.read_text())
-        a_now = _as_json(method_cls.resolve_method_args(now_cfg.method_args, bool(bench.synthetic_parts), now_cfg.method))
+        a_now = _as_json(method_cls.resolve_method_args(now_cfg.method_args, bench.small, now_cfg.method))
         diff.update({f'method_args.{k}': (a_then.get(k), a_now.get(k)) for k in sorted(set(a_then) | set(a_now))
                      if a_then.get(k) != a_now.get(k)})
     return diff

@@ -26,7 +26,7 @@ def resolve_config(cfg: Config):
     "Fill unset fields from benchmark and method defaults; returns (config, benchmark, method class)."
     bench = BENCHMARKS.get(cfg.benchmark)
     method_cls = METHODS.get(cfg.method)
-    small = bool(bench.synthetic_parts)
+    small = bench.small
     d = method_cls.train_defaults(small)
     upd = {}
     for k, v in d.items():

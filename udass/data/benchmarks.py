@@ -64,6 +64,10 @@ class Benchmark:
     def protocol(self) -> Protocol: return PROTOCOLS[self.vals[0].protocols[0]]
     @property
     def num_classes(self) -> int: return self.class_set.num_classes
+    @property
+    def small(self) -> bool:
+        "A generated benchmark: methods use their CPU budgets and small-benchmark defaults on it."
+        return bool(self.synthetic_parts)
 
     def root(self, data_root=None) -> Path:
         "Resolve the data root, generating the synthetic data there when this benchmark's folders are absent."

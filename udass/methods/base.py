@@ -54,7 +54,7 @@ class Method(nn.Module):
     def __init__(self, cfg: Config, benchmark, device: torch.device):
         super().__init__()
         self.cfg, self.bench, self.device = cfg, benchmark, device
-        self.args = self.resolve_method_args(cfg.method_args, bool(getattr(benchmark, 'synthetic_parts', ())), cfg.method)
+        self.args = self.resolve_method_args(cfg.method_args, getattr(benchmark, 'small', False), cfg.method)
         self.num_classes = benchmark.num_classes
         self.model = build_model(cfg.model, self.num_classes, **cfg.model_args)
         self._wrapped = None   # DDP / compiled view of self.model, not registered as a submodule

@@ -111,7 +111,7 @@ class SelfTraining(Method):
     def rare_class_sampler(self):
         "`source_sampler` for the trainer: statistics from the prepared files, counted from the labels on synthetic data."
         rcs, made = self.rcs, {}
-        count = bool(getattr(self.bench, 'synthetic_parts', ()))
+        count = getattr(self.bench, 'small', False)
         def sampler(dataset, seed: int, start: int, rank: int = 0, world_size: int = 1):
             if 'make' not in made:   # statistics once, when the trainer first asks
                 stats = source_class_stats(dataset, count_if_missing=count) if hasattr(dataset, 'items') else None
