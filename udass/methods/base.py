@@ -10,13 +10,14 @@ from typing import Any
 import torch
 from torch import nn, Tensor
 import torch.nn.functional as F
-from ..core import Config, ConfigError, METHODS, MODELS
+from ..core import Config, ConfigError, METHODS, MODELS, derive_seed
 from ..models.base import SegOut, resize_to
 from ..labels import IGNORE
 from .pseudo_label import weighted_ce
+from ..models.hrda import HRDA
 
 # %% auto #0
-__all__ = ['Stage', 'resolve_args', 'build_model', 'seg_loss', 'Method', 'Supervised', 'SourceOnly', 'Oracle']
+__all__ = ['Stage', 'resolve_args', 'build_model', 'seg_loss', 'Method', 'process_rank', 'Supervised', 'SourceOnly', 'Oracle']
 
 # %% ../../nbs/35_methods.base.ipynb #c005
 @dataclass
@@ -110,12 +111,25 @@ class Method(nn.Module):
         return {}
 
 # %% ../../nbs/35_methods.base.ipynb #c009
+def process_rank() -> int:
+    "This process's rank under torchrun, else 0 (gives each rank its own random stream)."
+    d = torch.distributed
+    return d.get_rank() if d.is_available() and d.is_initialized() else 0
+
 class Supervised(Method):
-    "Cross-entropy on the labelled batch of one domain."
+    "Cross-entropy on the labelled batch of one domain (HRDA models: their fused + detail loss)."
     domain = 'source'
+    def __init__(self, cfg: Config, benchmark, device: torch.device):
+        super().__init__(cfg, benchmark, device)
+        self.gen = torch.Generator().manual_seed(derive_seed(cfg.seed, 35, process_rank()))
+    def generators(self) -> dict[str, torch.Generator]: return {'supervised': self.gen}
+
     def train_step(self, batch, step):
         b = batch[self.domain]
-        loss = seg_loss(self.student(b['img']).logits, b['label'])
+        if isinstance(self.model, HRDA):   # a training forward returns its parts, HRDA's loss weighs them
+            parts = self.student(b['img'], return_parts=True, generator=self.gen)
+            loss = self.model.loss(parts, b['label'])[0]
+        else: loss = seg_loss(self.student(b['img']).logits, b['label'])
         loss.backward()
         return {'loss_src' if self.domain == 'source' else 'loss_tgt': loss.detach()}
 

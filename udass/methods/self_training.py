@@ -10,7 +10,7 @@ from typing import Any
 import torch
 from torch import nn, Tensor
 from ..core import Config, ConfigError, DatasetLayoutError, METHODS, derive_seed
-from .base import Method
+from .base import Method, process_rank
 from .teacher import EMATeacher, unwrap
 from .pseudo_label import pseudo_label, weighted_ce, scale_margins
 from .mixing import class_mix_mask, cut_mix_mask, mix
@@ -62,10 +62,6 @@ def encoder_of(model: nn.Module) -> nn.Module:
     if not hasattr(m, 'backbone'): raise ConfigError(f'{type(m).__name__} has no .backbone: the feature distance needs an encoder')
     return m.backbone
 
-def _rank() -> int:
-    d = torch.distributed
-    return d.get_rank() if d.is_available() and d.is_initialized() else 0
-
 class SelfTraining(Method):
     "DACS/DAFormer mean-teacher self-training with ClassMix; its pieces are small methods that subclasses override."
     defaults = ST_DEFAULTS
@@ -78,7 +74,7 @@ class SelfTraining(Method):
         self.teacher = EMATeacher(self.model, a['alpha'], a['teacher_buffers'], a['teacher_norm'])
         # the frozen ImageNet encoder: a copy of the student's encoder as initialised (ImageNet weights on real runs)
         self.imnet = copy.deepcopy(encoder_of(self.model)).requires_grad_(False).eval() if a['fd_lambda'] > 0 else None
-        self.gen = torch.Generator().manual_seed(derive_seed(cfg.seed, 50, _rank()))
+        self.gen = torch.Generator().manual_seed(derive_seed(cfg.seed, 50, process_rank()))
         self.source_sampler = self.rare_class_sampler() if a['rcs'] else None   # read by the trainer's loader
         self.keep_debug, self.debug, self._checked_rcs = False, {}, False
 
