@@ -42,8 +42,9 @@ def config_mismatch(run_path, cfg: Config) -> dict:
 def run_grid(methods: list[str], seeds: list[int], benchmark: str, runs_dir, data_root=None, reuse: bool = True,
              **overrides) -> dict[str, list[dict]]:
     """Results of every (method, seed): read from `results.json` when present, `reuse` is on and the run's configuration
-    equals today's (same defaults and overrides), trained otherwise (a stale run is trained again in its folder)."""
-    from udass.train import run
+    equals today's (same defaults and overrides); scored again when only evaluation settings changed; trained
+    otherwise (a stale run is trained again in its folder)."""
+    from udass.train import run, rescore, EVAL_KEYS
     out = {}
     for m in methods:
         for s in seeds:
@@ -53,6 +54,9 @@ def run_grid(methods: list[str], seeds: list[int], benchmark: str, runs_dir, dat
             if reuse and (d/'results.json').exists():
                 diff = config_mismatch(d, cfg)
                 if not diff: r = json.loads((d/'results.json').read_text())
+                elif set(diff) <= set(EVAL_KEYS) and (d/'model_final.pt').exists():
+                    print(f'{d}: evaluation settings changed since it ran ({diff}); scoring its final weights again')
+                    r = rescore(d, **({'data_root': data_root} if data_root else {}), **{k: getattr(cfg, k) for k in EVAL_KEYS})
                 else:
                     print(f'{d}: configuration changed since it ran ({diff}); training it again')
                     for f in ('results.json', 'checkpoints/last.pt'): (d/f).unlink(missing_ok=True)

@@ -17,9 +17,9 @@ from .labels import PROTOCOLS
 from .methods.base import Method, Stage
 
 # %% auto #0
-__all__ = ['resolve_config', 'param_groups', 'build_optimizer', 'lr_factor', 'init_distributed', 'barrier', 'autocast_ctx',
-           'to_device', 'rng_state', 'set_rng_state', 'save_checkpoint', 'load_checkpoint', 'evaluate_method',
-           'training_step', 'train_stage', 'run', 'finish', 'parse_overrides', 'main']
+__all__ = ['EVAL_KEYS', 'resolve_config', 'param_groups', 'build_optimizer', 'lr_factor', 'init_distributed', 'barrier',
+           'autocast_ctx', 'to_device', 'rng_state', 'set_rng_state', 'save_checkpoint', 'load_checkpoint',
+           'evaluate_method', 'training_step', 'train_stage', 'run', 'finish', 'rescore', 'parse_overrides', 'main']
 
 # %% ../nbs/41_train.ipynb #c006
 def resolve_config(cfg: Config):
@@ -35,6 +35,8 @@ def resolve_config(cfg: Config):
     if cfg.model is None and not cfg.model_args: upd['model_args'] = dict(d.get('model_args', {}))
     upd.setdefault('crop', cfg.crop or bench.crop)
     upd.setdefault('eval_mode', cfg.eval_mode or bench.eval_mode)
+    upd.setdefault('slide_window', cfg.slide_window or bench.slide_window)
+    upd.setdefault('slide_stride', cfg.slide_stride or bench.slide_stride)
     if cfg.data_root is None: upd['data_root'] = bench.default_root
     for k, v in (('eval_every', 0), ('ckpt_every', 0), ('warmup_iters', 0), ('head_lr_mult', 10.0), ('num_workers', 0)):
         if getattr(cfg, k) is None and k not in upd: upd[k] = v
@@ -131,7 +133,7 @@ def evaluate_method(method: Method, vals: dict, bench, cfg: Config, device, prog
     for vs in bench.vals:
         with autocast_ctx(device, cfg.precision):
             out[vs.name] = evaluate(method.predict, vals[vs.name], bench.num_classes, vs.protocols, device,
-                                    mode=cfg.eval_mode, window=bench.slide_window, stride=bench.slide_stride,
+                                    mode=cfg.eval_mode, window=cfg.slide_window, stride=cfg.slide_stride,
                                     progress=progress, desc=f'eval {vs.name}')
     method.train(was)
     return out
@@ -279,6 +281,30 @@ def finish(method, vals, bench, cfg, device, out: Path, seconds: float, history)
     return results
 
 # %% ../nbs/41_train.ipynb #c019
+EVAL_KEYS = ('eval_mode', 'slide_window', 'slide_stride')   # Config fields that only change the evaluation
+
+def rescore(out_dir,  # folder of a finished run (its config.json, results.json, model_final.pt)
+            **changes,  # new values of EVAL_KEYS (None: today's default), and where to read data or compute
+            ) -> dict:
+    "Evaluate a finished run's final weights again under changed evaluation settings; returns the new results."
+    allowed = EVAL_KEYS + ('data_root', 'device', 'num_workers')
+    if set(changes) - set(allowed):
+        raise ConfigError(f'rescore changes only the evaluation ({", ".join(allowed)}), got {sorted(set(changes) - set(allowed))}')
+    out = resolve_path(out_dir)
+    for f in ('config.json', 'results.json', 'model_final.pt'):
+        if not (out/f).exists(): raise FileNotFoundError(f'rescore: {out/f} not found; only a finished run can be scored again')
+    cfg, bench, method_cls = resolve_config(Config.from_dict({**json.loads((out/'config.json').read_text()), **changes,
+                                                              'out_dir': str(out_dir)}))
+    old = json.loads((out/'results.json').read_text())
+    device = pick_device(cfg.device)
+    method = method_cls(cfg, bench, device).to(device)
+    method.model.load_state_dict(torch.load(out/'model_final.pt', map_location=device, weights_only=True))
+    vals = bench.val_loaders(cfg.data_root, num_workers=min(cfg.num_workers, 2))
+    results = finish(method, vals, bench, cfg, device, out, old['seconds'], old.get('history', []))
+    cfg.to_json(out/'config.json')   # after the results: an interrupted rescore leaves the old settings on record
+    return results
+
+# %% ../nbs/41_train.ipynb #c021
 def parse_overrides(items: list[str]) -> dict:
     "['iters=10', 'method_args={\"alpha\": 0.9}'] -> dict, values parsed as JSON when possible."
     out = {}
@@ -292,10 +318,16 @@ def parse_overrides(items: list[str]) -> dict:
 def main(argv=None):
     p = argparse.ArgumentParser(prog='udass.train', description='Train and evaluate one udass configuration.')
     p.add_argument('--config', help='JSON config file (Config fields)')
+    p.add_argument('--rescore', action='store_true', help='evaluate the finished run in out_dir again (no training)')
     p.add_argument('overrides', nargs='*', help='key=value Config fields')
     a = p.parse_args(argv)
-    cfg = Config.from_json(a.config) if a.config else Config()
-    res = run(cfg.replace(**parse_overrides(a.overrides)))
+    ov = parse_overrides(a.overrides)
+    if a.rescore:
+        if 'out_dir' not in ov: raise ConfigError('--rescore needs out_dir=<folder of a finished run>')
+        res = rescore(ov.pop('out_dir'), **ov)
+    else:
+        cfg = Config.from_json(a.config) if a.config else Config()
+        res = run(cfg.replace(**ov))
     if res: print(json.dumps({k: res[k] for k in ('method', 'benchmark', 'miou', 'iters', 'seconds')}))
 
 if __name__ == '__main__' and '__file__' in globals(): main()  # not when the notebook runs

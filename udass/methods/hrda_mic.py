@@ -55,13 +55,16 @@ class HRDASelfTraining(SelfTraining):
         return F.interpolate(x, scale_factor=unwrap(self.model).s_c, mode='bilinear', align_corners=False)
 
 # %% ../../nbs/51_methods.hrda_mic.ipynb #c008
-_HRDA_REAL = dict(model='hrda_daformer_mitb5', model_args={'pretrained': 'mit_b5.pth'}, crop=1024, eval_mode='slide')
+_HRDA_REAL = dict(model='hrda_daformer_mitb5', model_args={'pretrained': 'mit_b5.pth'}, crop=1024,
+                  eval_mode='slide', slide_window=1024, slide_stride=512)
+_HRDA_SMALL = dict(model='hrda_daformer_mini', iters=2000, ckpt_every=250,
+                   eval_mode='slide', slide_window=128, slide_stride=64)   # windows of the 128² training crop
 
 @METHODS.register('hrda')
 class HRDASelf(HRDASelfTraining):
     "HRDA: DAFormer self-training with the multi-resolution HRDA segmentor (DAFormer or DeepLabV2 inside)."
     small_defaults = dict(alpha=0.99, rcs_min_crop_ratio=0.5)
-    small_budget = dict(model='hrda_daformer_mini', iters=2000, ckpt_every=250)
+    small_budget = _HRDA_SMALL
     real_budget = _HRDA_REAL
 
 # %% ../../nbs/51_methods.hrda_mic.ipynb #c010
@@ -78,7 +81,7 @@ class MIC(HRDASelfTraining):
     defaults = MIC_DEFAULTS
     needs_hrda = False
     small_defaults = dict(alpha=0.99, rcs_min_crop_ratio=0.5)
-    small_budget = dict(model='hrda_daformer_mini', iters=2000, ckpt_every=250)
+    small_budget = _HRDA_SMALL
     real_budget = _HRDA_REAL
 
     @classmethod
@@ -94,7 +97,7 @@ class MIC(HRDASelfTraining):
         if base not in ('hrda', 'daformer'): raise ConfigError(f"mic: mic_base must be 'hrda' or 'daformer', got {base!r}")
         if (base == 'hrda') != self.hrda:
             hint = ('an HRDA model (model=hrda_daformer_mitb5; CPU: hrda_daformer_mini)' if base == 'hrda' else
-                    'a plain segmentor (model=daformer_mitb5 with crop=512 and eval_mode=whole; CPU: daformer_small)')
+                    'a plain segmentor (model=daformer_mitb5 with crop=512 and eval_mode=whole; CPU: model=daformer_small eval_mode=whole)')
             raise ConfigError(f'mic: mic_base={base!r} needs {hint}, got model {cfg.model!r}')
 
     def check_args(self, a: dict) -> dict:
