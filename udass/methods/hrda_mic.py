@@ -30,7 +30,7 @@ class HRDASelfTraining(SelfTraining):
         self.hrda = isinstance(unwrap(self.model), HRDA)
         if self.needs_hrda and not self.hrda:
             raise ConfigError(f'{cfg.method}: model {cfg.model!r} is not an HRDA model; use hrda_daformer_mitb5 or '
-                              'hrda_deeplabv2_r101 (CPU: hrda_daformer_mini, hrda_deeplabv2_mini)')
+                              'hrda_deeplabv2_r101 (CPU: hrda_daformer_small, hrda_deeplabv2_mini)')
 
     def forward_student(self, x: Tensor, need_enc: bool = False):
         "HRDA: every piece of one training forward (a new detail box); its context encoder features for FD."
@@ -57,7 +57,7 @@ class HRDASelfTraining(SelfTraining):
 # %% ../../nbs/51_methods.hrda_mic.ipynb #c008
 _HRDA_REAL = dict(model='hrda_daformer_mitb5', model_args={'pretrained': 'mit_b5.pth'}, crop=1024,
                   eval_mode='slide', slide_window=1024, slide_stride=512)
-_HRDA_SMALL = dict(model='hrda_daformer_mini', iters=2000, ckpt_every=250,
+_HRDA_SMALL = dict(model='hrda_daformer_small', iters=2000, ckpt_every=250,
                    eval_mode='slide', slide_window=128, slide_stride=64)   # windows of the 128² training crop
 
 @METHODS.register('hrda')
@@ -96,7 +96,7 @@ class MIC(HRDASelfTraining):
         base = self.args['mic_base']
         if base not in ('hrda', 'daformer'): raise ConfigError(f"mic: mic_base must be 'hrda' or 'daformer', got {base!r}")
         if (base == 'hrda') != self.hrda:
-            hint = ('an HRDA model (model=hrda_daformer_mitb5; CPU: hrda_daformer_mini)' if base == 'hrda' else
+            hint = ('an HRDA model (model=hrda_daformer_mitb5; CPU: hrda_daformer_small)' if base == 'hrda' else
                     'a plain segmentor (model=daformer_mitb5 with crop=512 and eval_mode=whole; CPU: model=daformer_small eval_mode=whole)')
             raise ConfigError(f'mic: mic_base={base!r} needs {hint}, got model {cfg.model!r}')
 

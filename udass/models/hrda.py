@@ -17,7 +17,7 @@ from ..methods.pseudo_label import weighted_ce
 # %% auto #0
 __all__ = ['Box', 'crop_box', 'crop', 'scale_box', 'tile_boxes', 'HRDAParts', 'HRDA', 'daformer_attention', 'deeplab_attention',
            'hrda_daformer', 'hrda_key_map', 'load_hrda_pretrained', 'hrda_daformer_mitb5', 'hrda_daformer_mini',
-           'hrda_deeplab', 'hrda_deeplabv2_r101', 'hrda_deeplabv2_mini']
+           'hrda_daformer_small', 'hrda_deeplab', 'hrda_deeplabv2_r101', 'hrda_deeplabv2_mini']
 
 # %% ../../nbs/25_models.hrda.ipynb #c006
 Box = tuple  # (y1, y2, x1, x2) in pixels, end-exclusive
@@ -246,6 +246,13 @@ def hrda_daformer_mini(num_classes: int, pretrained: Optional[str] = None, **kw)
     _check('hrda_daformer_mini', kw)
     if pretrained: raise ConfigError('hrda_daformer_mini has no published weights; use pretrained=None')
     return hrda_daformer(num_classes, 'mini', None, **{'hr_crop': 64, 'embed_dim': 64, **kw})
+
+@MODELS.register('hrda_daformer_small')
+def hrda_daformer_small(num_classes: int, pretrained: Optional[str] = None, **kw) -> HRDA:
+    "CPU HRDA around `daformer_small`, the network of `daformer` on the CPU: 64² detail crop for 128² training crops."
+    _check('hrda_daformer_small', kw)
+    if pretrained: raise ConfigError('hrda_daformer_small has no published weights; use pretrained=None')
+    return hrda_daformer(num_classes, 'small', None, **{'hr_crop': 64, 'embed_dim': 64, **kw})
 
 def hrda_deeplab(num_classes: int, model: str, pretrained: Optional[str] = None, hr_crop=512,
                  crop_coord_divisible: int = 8, hr_loss_weight: float = 0.1, scales=(0.5, 1.0),
