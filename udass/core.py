@@ -113,9 +113,9 @@ class Config:
     compile: bool = False                 # torch.compile the model
     device: str = 'auto'                  # 'auto', 'cpu', 'cuda', 'cuda:1', ...
     num_workers: int | None = None        # DataLoader worker processes per loader; None: the method's default (1 small, <=4 real)
-    eval_mode: str | None = None          # 'whole' or 'slide'; None: benchmark default
-    slide_window: int | None = None       # 'slide' inference window (pixels); None: the benchmark's
-    slide_stride: int | None = None       # 'slide' inference stride; None: the benchmark's
+    eval_mode: str | None = None          # 'whole' or 'slide'; None: the method's default, else the benchmark's
+    slide_window: int | None = None       # 'slide' inference window (pixels); None: the method's default, else the benchmark's
+    slide_stride: int | None = None       # 'slide' inference stride; None: the method's default, else the benchmark's
     out_dir: str = 'outputs/run'
     method_args: dict = field(default_factory=dict)
     model_args: dict = field(default_factory=dict)

@@ -111,7 +111,7 @@ def prototype_weights(feat: Tensor,  # [B,D,H,W] features
     "w_k(i) = softmax_k(−‖F(i) − c_k‖₂): [B,K,H,W]."
     f, c = feat.float(), centers.float().to(feat.device)
     # ‖f − c‖² = ‖f‖² − 2 f·c + ‖c‖², the expansion `torch.cdist` uses at this size, with f·c as a 1×1 convolution
-    # in the [B,D,H,W] layout: 3× faster on the CPU than cdist on transposed [B,N,D] pixels (a third of a DDB step)
+    # in the [B,D,H,W] layout: 3× faster on the CPU than cdist on transposed [B,N,D] pixels (distillation 3.1 → 4.0 it/s)
     d2 = (f * f).sum(1, keepdim=True) - 2 * F.conv2d(f, c[:, :, None, None]) + (c * c).sum(1)[None, :, None, None]
     return torch.softmax(-d2.clamp_min(0).sqrt(), dim=1)
 
