@@ -17,8 +17,8 @@ from .labels import PROTOCOLS
 from .methods.base import Method, Stage
 
 # %% auto #0
-__all__ = ['EVAL_KEYS', 'resolve_config', 'param_groups', 'build_optimizer', 'lr_factor', 'init_distributed', 'barrier',
-           'autocast_ctx', 'to_device', 'rng_state', 'set_rng_state', 'save_checkpoint', 'load_checkpoint',
+__all__ = ['EVAL_KEYS', 'NOT_RESULT_KEYS', 'resolve_config', 'param_groups', 'build_optimizer', 'lr_factor', 'init_distributed',
+           'barrier', 'autocast_ctx', 'to_device', 'rng_state', 'set_rng_state', 'save_checkpoint', 'load_checkpoint',
            'evaluate_method', 'training_step', 'train_stage', 'run', 'finish', 'rescore', 'parse_overrides', 'main']
 
 # %% ../nbs/41_train.ipynb #c006
@@ -282,12 +282,14 @@ def finish(method, vals, bench, cfg, device, out: Path, seconds: float, history)
 
 # %% ../nbs/41_train.ipynb #c019
 EVAL_KEYS = ('eval_mode', 'slide_window', 'slide_stride')   # Config fields that only change the evaluation
+# Config fields that change neither what a run learns nor how it is scored (a finished run stays valid whatever they are)
+NOT_RESULT_KEYS = ('out_dir', 'data_root', 'num_workers', 'device', 'log_every', 'ckpt_every', 'eval_every')
 
 def rescore(out_dir,  # folder of a finished run (its config.json, results.json, model_final.pt)
-            **changes,  # new values of EVAL_KEYS (None: today's default), and where to read data or compute
+            **changes,  # new EVAL_KEYS values (None: today's default) and NOT_RESULT_KEYS (data, device, workers)
             ) -> dict:
     "Evaluate a finished run's final weights again under changed evaluation settings; returns the new results."
-    allowed = EVAL_KEYS + ('data_root', 'device', 'num_workers')
+    allowed = EVAL_KEYS + tuple(k for k in NOT_RESULT_KEYS if k != 'out_dir')
     if set(changes) - set(allowed):
         raise ConfigError(f'rescore changes only the evaluation ({", ".join(allowed)}), got {sorted(set(changes) - set(allowed))}')
     out = resolve_path(out_dir)

@@ -240,19 +240,21 @@ def hrda_daformer_mitb5(num_classes: int, pretrained: Optional[str] = None, **kw
     "HRDA with DAFormer/MiT-B5: 1024² crops, 512² detail, scales 0.5/1, λ_d 0.1."
     _check('hrda_daformer_mitb5', kw); return hrda_daformer(num_classes, 'mit_b5', pretrained, **kw)
 
+def _cpu_hrda_daformer(name: str, variant: str, num_classes: int, pretrained, kw: dict) -> HRDA:
+    "A CPU HRDA around a from-scratch MiT variant: 64² detail crops for 128² training crops, 64-d head embeddings."
+    _check(name, kw)
+    if pretrained: raise ConfigError(f'{name} has no published weights; use pretrained=None')
+    return hrda_daformer(num_classes, variant, None, **{'hr_crop': 64, 'embed_dim': 64, **kw})
+
 @MODELS.register('hrda_daformer_mini')
 def hrda_daformer_mini(num_classes: int, pretrained: Optional[str] = None, **kw) -> HRDA:
-    "CPU HRDA: `daformer_mini` inside, 64² detail crop by default (for 128² training crops)."
-    _check('hrda_daformer_mini', kw)
-    if pretrained: raise ConfigError('hrda_daformer_mini has no published weights; use pretrained=None')
-    return hrda_daformer(num_classes, 'mini', None, **{'hr_crop': 64, 'embed_dim': 64, **kw})
+    "Test-sized HRDA: `daformer_mini` inside."
+    return _cpu_hrda_daformer('hrda_daformer_mini', 'mini', num_classes, pretrained, kw)
 
 @MODELS.register('hrda_daformer_small')
 def hrda_daformer_small(num_classes: int, pretrained: Optional[str] = None, **kw) -> HRDA:
-    "CPU HRDA around `daformer_small`, the network of `daformer` on the CPU: 64² detail crop for 128² training crops."
-    _check('hrda_daformer_small', kw)
-    if pretrained: raise ConfigError('hrda_daformer_small has no published weights; use pretrained=None')
-    return hrda_daformer(num_classes, 'small', None, **{'hr_crop': 64, 'embed_dim': 64, **kw})
+    "CPU HRDA of `hrda` and `mic`: `daformer_small`, the network of `daformer` on the CPU, inside."
+    return _cpu_hrda_daformer('hrda_daformer_small', 'small', num_classes, pretrained, kw)
 
 def hrda_deeplab(num_classes: int, model: str, pretrained: Optional[str] = None, hr_crop=512,
                  crop_coord_divisible: int = 8, hr_loss_weight: float = 0.1, scales=(0.5, 1.0),
