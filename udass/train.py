@@ -19,7 +19,8 @@ from .methods.base import Method, Stage
 # %% auto #0
 __all__ = ['EVAL_KEYS', 'NOT_RESULT_KEYS', 'resolve_config', 'param_groups', 'build_optimizer', 'lr_factor', 'init_distributed',
            'barrier', 'autocast_ctx', 'to_device', 'rng_state', 'set_rng_state', 'save_checkpoint', 'load_checkpoint',
-           'evaluate_method', 'training_step', 'train_stage', 'run', 'finish', 'rescore', 'parse_overrides', 'main']
+           'evaluate_method', 'check_resumable', 'training_step', 'train_stage', 'run', 'finish', 'rescore',
+           'parse_overrides', 'main']
 
 # %% ../nbs/41_train.ipynb #c006
 def resolve_config(cfg: Config):
@@ -142,6 +143,20 @@ def _summary(res: dict) -> dict:
     return {name: {p: round(v, 3) for p, v in r['miou'].items()} for name, r in res.items()}
 
 # %% ../nbs/41_train.ipynb #c017
+EVAL_KEYS = ('eval_mode', 'slide_window', 'slide_stride')   # Config fields that only change the evaluation
+# Config fields that change neither what a run learns nor how it is scored (a finished run stays valid whatever they are)
+NOT_RESULT_KEYS = ('out_dir', 'data_root', 'num_workers', 'device', 'log_every', 'ckpt_every', 'eval_every')
+
+def check_resumable(saved: dict, cfg: Config, ckpt) -> None:
+    "Raise unless the checkpoint's configuration `saved` equals `cfg` outside `EVAL_KEYS` and `NOT_RESULT_KEYS`."
+    now = cfg.to_dict()
+    diff = [f'{k}: {saved.get(k)!r} there, {v!r} now' for k, v in now.items()
+            if k not in EVAL_KEYS + NOT_RESULT_KEYS and saved.get(k) != v]
+    if diff:
+        raise ConfigError(f'{ckpt} belongs to a run with another configuration ({"; ".join(diff)}). Choose another '
+                          f'out_dir, or delete {ckpt} to train this configuration from the start.')
+
+# %% ../nbs/41_train.ipynb #c019
 class _Log:
     "metrics.jsonl writer (rank 0 only)."
     def __init__(self, path, enabled): self.path, self.enabled = path, enabled
@@ -204,6 +219,8 @@ def run(cfg: Config | dict | None = None, **overrides) -> dict:
     device = pick_device(cfg.device)
     if device.type == 'cuda' and world > 1: device = torch.device('cuda', local_rank); torch.cuda.set_device(device)
     out = resolve_path(cfg.out_dir); ckpt = out/'checkpoints'/'last.pt'
+    state = load_checkpoint(ckpt) if ckpt.exists() else None
+    if state is not None: check_resumable(state['config'], cfg, ckpt)
     if rank == 0:
         (out/'checkpoints').mkdir(parents=True, exist_ok=True); cfg.to_json(out/'config.json')
     seed_everything(cfg.seed, cfg.deterministic)
@@ -218,7 +235,6 @@ def run(cfg: Config | dict | None = None, **overrides) -> dict:
     vals = bench.val_loaders(cfg.data_root, num_workers=min(cfg.num_workers, 2)) if rank == 0 else {}
     log = _Log(out/'metrics.jsonl', rank == 0)
 
-    state = load_checkpoint(ckpt) if ckpt.exists() else None
     start_stage, start_it, elapsed0, history = 0, 0, 0.0, []
     if state is not None:
         start_stage, start_it, elapsed0, history = state['stage'], state['iter'], state['elapsed'], state['history']
@@ -280,11 +296,7 @@ def finish(method, vals, bench, cfg, device, out: Path, seconds: float, history)
     torch.save(method.model.state_dict(), out/'model_final.pt.tmp'); os.replace(out/'model_final.pt.tmp', out/'model_final.pt')
     return results
 
-# %% ../nbs/41_train.ipynb #c019
-EVAL_KEYS = ('eval_mode', 'slide_window', 'slide_stride')   # Config fields that only change the evaluation
-# Config fields that change neither what a run learns nor how it is scored (a finished run stays valid whatever they are)
-NOT_RESULT_KEYS = ('out_dir', 'data_root', 'num_workers', 'device', 'log_every', 'ckpt_every', 'eval_every')
-
+# %% ../nbs/41_train.ipynb #c021
 def rescore(out_dir,  # folder of a finished run (its config.json, results.json, model_final.pt)
             **changes,  # new EVAL_KEYS values (None: today's default) and NOT_RESULT_KEYS (data, device, workers)
             ) -> dict:
@@ -306,7 +318,7 @@ def rescore(out_dir,  # folder of a finished run (its config.json, results.json,
     cfg.to_json(out/'config.json')   # after the results: an interrupted rescore leaves the old settings on record
     return results
 
-# %% ../nbs/41_train.ipynb #c021
+# %% ../nbs/41_train.ipynb #c023
 def parse_overrides(items: list[str]) -> dict:
     "['iters=10', 'method_args={\"alpha\": 0.9}'] -> dict, values parsed as JSON when possible."
     out = {}

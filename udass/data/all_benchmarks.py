@@ -12,7 +12,7 @@ from .multi import BalancedConcat
 import udass.data.image_datasets, udass.data.video_datasets   # register the readers
 
 # %% auto #0
-__all__ = ['REAL_BENCHMARKS', 'SYNTHETIC_COUNTERPARTS']
+__all__ = ['REAL_BENCHMARKS', 'SYNTHETIC_COUNTERPARTS', 'fixture_root']
 
 # %% ../../nbs/19c_data.all_benchmarks.ipynb #c006
 _CS_TRAIN = Domain('cityscapes', 'cityscapes', (1024, 512))
@@ -106,3 +106,18 @@ SYNTHETIC_COUNTERPARTS = {'gta2cityscapes': 'synthetic_gta2cityscapes', 'synthia
                           'gta2cityscapes+mapillary': 'synthetic_gta2cityscapes+cityscapes_seq',
                           'viper2cityscapesseq': 'synthetic_viper2cityscapesseq',
                           'synthiaseq2cityscapesseq': 'synthetic_synthiaseq2cityscapesseq'}
+
+# %% ../../nbs/19c_data.all_benchmarks.ipynb #c012
+from pathlib import Path
+from .image_datasets import fixture_gta5, fixture_cityscapes, fixture_synthia, fixture_synscapes, fixture_mapillary
+from .video_datasets import fixture_viper, fixture_synthia_seq, fixture_cityscapes_seq
+
+def fixture_root(d) -> Path:
+    "Tiny fixtures of all eight datasets under d, in the benchmarks' folder names (a `data_root` for every real benchmark)."
+    d = Path(d)
+    fixture_gta5(d/'gta', n=2, h=24, w=32); fixture_cityscapes(d/'cityscapes', n=2, h=16, w=32)
+    fixture_synthia(d/'synthia', n=2, h=19, w=32); fixture_synscapes(d/'synscapes', n=2, h=16, w=32)
+    fixture_mapillary(d/'mapillary', n=3, h=24, w=32)
+    fixture_viper(d/'viper', h=18, w=32); fixture_synthia_seq(d/'synthia_seq', n=3, h=130, w=16, crop_bottom=120)
+    for split in ('train', 'val'): fixture_cityscapes_seq(d/'cityscapes_seq', split, h=16, w=32)
+    return d

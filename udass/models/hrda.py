@@ -142,6 +142,13 @@ class HRDA(nn.Module):
     # -- inference -----------------------------------------------------------------------------------
     def inference(self, x: Tensor) -> SegOut:
         "Context on the whole input + detail tiles (stride hr_crop/2, averaged) fused with unmasked attention."
+        H, W = x.shape[-2:]
+        m = self.os * round(self.s_d / self.s_c)   # tiles and both grids need sides divisible by this
+        if H % m or W % m:
+            # e.g. a 4:3 Mapillary image at 683x512: pad with zeros (the mean colour once normalised, as mmseg's
+            # Pad after Normalize), infer, and keep the ceil(H/o) x ceil(W/o) cells that cover the input
+            out = self.inference(F.pad(x, (0, -W % m, 0, -H % m)))
+            return out._replace(logits=out.logits[..., :-(-H // self.os), :-(-W // self.os)])
         lr_out, a, _ = self.context(x)
         boxes = tile_boxes(*x.shape[-2:], self.hr_crop, self.hr_slide_stride)
         B = x.shape[0]
