@@ -118,7 +118,7 @@ class MixTransformer(nn.Module):
         if not (len(dims) == len(depths) == len(heads) == len(sr_ratios) == 4):
             raise ConfigError(f'MixTransformer: dims/depths/heads/sr_ratios must each have 4 entries, got '
                               f'{dims}, {depths}, {heads}, {sr_ratios}')
-        self.dims, self.depths = tuple(dims), tuple(depths)
+        self.dims, self.depths, self.sr_ratios = tuple(dims), tuple(depths), tuple(sr_ratios)
         dpr = torch.linspace(0, drop_path_rate, sum(depths)).tolist()
         cur = 0
         for i in range(4):
@@ -131,9 +131,13 @@ class MixTransformer(nn.Module):
         self.apply(_init_mit)
 
     def forward(self, x: Tensor) -> list[Tensor]:
-        feats = []
+        feats, size = [], tuple(x.shape[-2:])
         for i in range(1, 5):
             x, h, w = getattr(self, f'patch_embed{i}')(x)
+            if min(h, w) < self.sr_ratios[i - 1]:   # else a bare "kernel size can't be greater than input size"
+                raise ConfigError(f'MixTransformer: a {size[0]}x{size[1]} input is too small: stage {i} has {h}x{w} cells, '
+                                  f'fewer than its {self.sr_ratios[i - 1]}x{self.sr_ratios[i - 1]} key/value reduction '
+                                  '(inputs of at least 32 px; HRDA feeds the encoder its crop at the context scale)')
             for blk in getattr(self, f'block{i}'): x = blk(x, h, w)
             x = getattr(self, f'norm{i}')(x)
             x = x.transpose(1, 2).reshape(x.shape[0], -1, h, w)
