@@ -24,6 +24,19 @@ BENCHMARKS.register('synthia2cityscapes')(Benchmark(
     vals=[ValSet('cityscapes', 'cityscapes', 'cityscapes', (1024, 512), protocols=('synthia16', 'synthia13'))],
     description='SYNTHIA-RAND-CITYSCAPES -> Cityscapes, trained on 19 classes, mIoU16 and mIoU13 (DAFormer/HRDA protocol)'))
 
+# HRDA and MIC were published on "HR" data: GTA5 resized to 2560×1440, SYNTHIA to 2560×1520, Cityscapes at its
+# native 2048×1024, 1024² crops, validation on 2048×1024 (uda_gtaHR_to_cityscapesHR_1024x1024.py and its SYNTHIA twin)
+_CS_HR_TRAIN = Domain('cityscapes', 'cityscapes', (2048, 1024))
+BENCHMARKS.register('gta2cityscapes_hr')(Benchmark(
+    'gta2cityscapes_hr', sources=[Domain('gta5', 'gta', (2560, 1440))], targets=[_CS_HR_TRAIN],
+    vals=[ValSet('cityscapes', 'cityscapes', 'cityscapes', (2048, 1024), protocols=('cs19',))], crop=1024,
+    description='GTA5 -> Cityscapes at high resolution (2560x1440 / 2048x1024), 1024 crops (HRDA/MIC protocol)'))
+
+BENCHMARKS.register('synthia2cityscapes_hr')(Benchmark(
+    'synthia2cityscapes_hr', sources=[Domain('synthia', 'synthia', (2560, 1520))], targets=[_CS_HR_TRAIN],
+    vals=[ValSet('cityscapes', 'cityscapes', 'cityscapes', (2048, 1024), protocols=('synthia16', 'synthia13'))], crop=1024,
+    description='SYNTHIA -> Cityscapes at high resolution (2560x1520 / 2048x1024), 1024 crops, mIoU16/13 (HRDA/MIC protocol)'))
+
 BENCHMARKS.register('synscapes2cityscapes')(Benchmark(
     'synscapes2cityscapes', sources=[Domain('synscapes', 'synscapes', (1280, 720))], targets=[_CS_TRAIN], vals=[_CS_VAL],
     description='Synscapes -> Cityscapes, 19 classes (DDB pipeline)'))
@@ -56,8 +69,8 @@ BENCHMARKS.register('synthiaseq2cityscapesseq')(Benchmark(
                  kwargs={'class_set': 'synthiaseq12', **_CLIP})],
     description='SYNTHIA-Seq -> Cityscapes-Seq, trained on 12 classes, mIoU over 11 (fence dropped; TPS/UDASS protocol)'))
 
-REAL_BENCHMARKS = ('gta2cityscapes', 'synthia2cityscapes', 'synscapes2cityscapes', 'gta+synscapes2cityscapes',
-                   'gta2cityscapes+mapillary', 'viper2cityscapesseq', 'synthiaseq2cityscapesseq')
+REAL_BENCHMARKS = ('gta2cityscapes', 'synthia2cityscapes', 'gta2cityscapes_hr', 'synthia2cityscapes_hr', 'synscapes2cityscapes',
+                   'gta+synscapes2cityscapes', 'gta2cityscapes+mapillary', 'viper2cityscapesseq', 'synthiaseq2cityscapesseq')
 
 # %% ../../nbs/19c_data.all_benchmarks.ipynb #c008
 _S = dict(crop=128, slide_window=256, slide_stride=128, default_root='data/synthetic')
@@ -101,6 +114,7 @@ BENCHMARKS.register('synthetic_synthiaseq2cityscapesseq')(Benchmark(
     description='synthetic SYNTHIA-Seq-format -> Cityscapes-Seq-format clips, 1/4 size', **_S))
 
 SYNTHETIC_COUNTERPARTS = {'gta2cityscapes': 'synthetic_gta2cityscapes', 'synthia2cityscapes': 'synthetic_synthia2cityscapes',
+                          'gta2cityscapes_hr': 'synthetic_gta2cityscapes', 'synthia2cityscapes_hr': 'synthetic_synthia2cityscapes',
                           'synscapes2cityscapes': 'synthetic_gta2cityscapes',
                           'gta+synscapes2cityscapes': 'synthetic_gta+synthia2cityscapes',
                           'gta2cityscapes+mapillary': 'synthetic_gta2cityscapes+cityscapes_seq',

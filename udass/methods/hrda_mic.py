@@ -4,6 +4,7 @@
 
 # %% ../../nbs/51_methods.hrda_mic.ipynb #c003
 from __future__ import annotations
+import warnings
 import torch
 import torch.nn.functional as F
 from torch import Tensor
@@ -31,6 +32,12 @@ class HRDASelfTraining(SelfTraining):
         if self.needs_hrda and not self.hrda:
             raise ConfigError(f'{cfg.method}: model {cfg.model!r} is not an HRDA model; use hrda_daformer_mitb5 or '
                               'hrda_deeplabv2_r101 (CPU: hrda_daformer_small, hrda_deeplabv2_mini)')
+        crop = cfg.crop or benchmark.crop
+        short = [d.dataset for d in benchmark.targets if min(d.scale) < crop]
+        if self.hrda and short:   # e.g. 1024² crops of 1024×512 Cityscapes: half of every crop is padding
+            warnings.warn(f'{cfg.method}: {crop}² crops are larger than the {"/".join(short)} images of {benchmark.name} '
+                          '(the rest is padding); HRDA/MIC were published on the high-resolution benchmarks '
+                          '(gta2cityscapes_hr, synthia2cityscapes_hr)')
 
     def forward_student(self, x: Tensor, need_enc: bool = False):
         "HRDA: every piece of one training forward (a new detail box); its context encoder features for FD."
