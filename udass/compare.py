@@ -17,18 +17,17 @@ __all__ = ['run_dir', 'config_mismatch', 'run_grid', 'collect_runs', 'summarize'
 # %% ../nbs/43_compare.ipynb #c005
 def run_dir(runs_dir, method: str, seed: int) -> Path: return Path(runs_dir)/f'{method}_s{seed}'
 
-
 def _as_json(v): return json.loads(json.dumps(v, default=str))   # tuples as lists, as they were written
 
 def config_mismatch(run_path, cfg: Config) -> dict:
     """Fields where the run in `run_path` differs from `cfg` once both are resolved: {field: (run's, now)}. Config fields
     from its `config.json`; method hyper-parameters (as `method_args.<name>`) from its `method_args.json` when it has one."""
-    from udass.train import resolve_config, NOT_RESULT_KEYS
+    from udass.train import resolve_config, config_diff
     f = Path(run_path)/'config.json'
     if not f.exists(): return {'config.json': ('missing', str(f))}
     (then_cfg, *_), (now_cfg, bench, method_cls) = resolve_config(Config.from_dict(json.loads(f.read_text()))), resolve_config(cfg)
     then, now = then_cfg.to_dict(), now_cfg.to_dict()
-    diff = {k: (then[k], now[k]) for k in now if k not in NOT_RESULT_KEYS and then.get(k) != now[k]}
+    diff = config_diff(then, now)
     fa = Path(run_path)/'method_args.json'
     if fa.exists():
         a_then = json.loads(fa.read_text())

@@ -19,8 +19,8 @@ from .methods.base import Method, Stage
 # %% auto #0
 __all__ = ['EVAL_KEYS', 'NOT_RESULT_KEYS', 'resolve_config', 'param_groups', 'build_optimizer', 'lr_factor', 'init_distributed',
            'barrier', 'autocast_ctx', 'to_device', 'rng_state', 'set_rng_state', 'save_checkpoint', 'load_checkpoint',
-           'evaluate_method', 'check_resumable', 'training_step', 'train_stage', 'run', 'finish', 'rescore',
-           'parse_overrides', 'main']
+           'evaluate_method', 'config_diff', 'check_resumable', 'training_step', 'train_stage', 'run', 'finish',
+           'rescore', 'parse_overrides', 'main']
 
 # %% ../nbs/41_train.ipynb #c006
 def resolve_config(cfg: Config):
@@ -147,16 +147,19 @@ EVAL_KEYS = ('eval_mode', 'slide_window', 'slide_stride')   # Config fields that
 # Config fields that change neither what a run learns nor how it is scored (a finished run stays valid whatever they are)
 NOT_RESULT_KEYS = ('out_dir', 'data_root', 'num_workers', 'device', 'log_every', 'ckpt_every', 'eval_every')
 
+def config_diff(then: dict, now: dict, ignore=NOT_RESULT_KEYS) -> dict:
+    "{field: (then, now)} for each Config field of `now` (a `to_dict`) whose value in `then` differs, outside `ignore`."
+    return {k: (then.get(k), v) for k, v in now.items() if k not in ignore and then.get(k) != v}
+
 def check_resumable(saved: dict, cfg: Config, ckpt) -> None:
     "Raise unless the checkpoint's configuration `saved` equals `cfg` outside `EVAL_KEYS` and `NOT_RESULT_KEYS`."
-    now = cfg.to_dict()
-    diff = [f'{k}: {saved.get(k)!r} there, {v!r} now' for k, v in now.items()
-            if k not in EVAL_KEYS + NOT_RESULT_KEYS and saved.get(k) != v]
+    diff = config_diff(saved, cfg.to_dict(), EVAL_KEYS + NOT_RESULT_KEYS)
     if diff:
-        raise ConfigError(f'{ckpt} belongs to a run with another configuration ({"; ".join(diff)}). Choose another '
-                          f'out_dir, or delete {ckpt} to train this configuration from the start.')
+        raise ConfigError(f'{ckpt} belongs to a run with another configuration '
+                          f'({"; ".join(f"{k}: {a!r} there, {b!r} now" for k, (a, b) in diff.items())}). '
+                          f'Choose another out_dir, or delete {ckpt} to train this configuration from the start.')
 
-# %% ../nbs/41_train.ipynb #c019
+# %% ../nbs/41_train.ipynb #c020
 class _Log:
     "metrics.jsonl writer (rank 0 only)."
     def __init__(self, path, enabled): self.path, self.enabled = path, enabled
@@ -296,7 +299,7 @@ def finish(method, vals, bench, cfg, device, out: Path, seconds: float, history)
     torch.save(method.model.state_dict(), out/'model_final.pt.tmp'); os.replace(out/'model_final.pt.tmp', out/'model_final.pt')
     return results
 
-# %% ../nbs/41_train.ipynb #c021
+# %% ../nbs/41_train.ipynb #c022
 def rescore(out_dir,  # folder of a finished run (its config.json, results.json, model_final.pt)
             **changes,  # new EVAL_KEYS values (None: today's default) and NOT_RESULT_KEYS (data, device, workers)
             ) -> dict:
@@ -318,7 +321,7 @@ def rescore(out_dir,  # folder of a finished run (its config.json, results.json,
     cfg.to_json(out/'config.json')   # after the results: an interrupted rescore leaves the old settings on record
     return results
 
-# %% ../nbs/41_train.ipynb #c023
+# %% ../nbs/41_train.ipynb #c024
 def parse_overrides(items: list[str]) -> dict:
     "['iters=10', 'method_args={\"alpha\": 0.9}'] -> dict, values parsed as JSON when possible."
     out = {}
