@@ -304,6 +304,9 @@ def rescore(out_dir,  # folder of a finished run (its config.json, results.json,
             **changes,  # new EVAL_KEYS values (None: today's default) and NOT_RESULT_KEYS (data, device, workers)
             ) -> dict:
     "Evaluate a finished run's final weights again under changed evaluation settings; returns the new results."
+    if int(os.environ.get('WORLD_SIZE', 1)) > 1:   # every rank would score the whole val set and write the same files
+        raise ConfigError('rescore runs in one process: start it with `python -m udass.train --rescore out_dir=...`, '
+                          'not under torchrun')
     allowed = EVAL_KEYS + tuple(k for k in NOT_RESULT_KEYS if k != 'out_dir')
     if set(changes) - set(allowed):
         raise ConfigError(f'rescore changes only the evaluation ({", ".join(allowed)}), got {sorted(set(changes) - set(allowed))}')

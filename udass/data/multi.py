@@ -40,8 +40,13 @@ class BalancedConcat(Dataset):
 
     def __getitem__(self, req) -> dict:
         i, seed, extra = unpack_request(req)
-        if not 0 <= i < len(self): raise IndexError(f'index {i} out of range for {len(self)} items')
-        d, j = self.locate(i, seed)
+        if 'domain' in extra:   # the sampler chose the file itself (rare-class sampling per source): (index in domain, seed, {'domain': d})
+            d, j = int(extra.pop('domain')), i
+            if not (0 <= d < len(self.datasets) and 0 <= j < self.sizes[d]):
+                raise IndexError(f'request for item {j} of domain {d}; {self.name} has domains of sizes {self.sizes}')
+        else:
+            if not 0 <= i < len(self): raise IndexError(f'index {i} out of range for {len(self)} items')
+            d, j = self.locate(i, seed)
         s = self.datasets[d][(j, seed, extra)]
         s['meta'] = {**s.get('meta', {}), 'domain': d, 'domain_name': getattr(self.datasets[d], 'name', str(d))}
         return s

@@ -12,11 +12,12 @@ from ..core import DatasetLayoutError, ConfigError, atomic_write_text, derive_se
 from ..labels import IGNORE
 from .transforms import RandomCrop, Compose
 from .loader import InfiniteLoader
+from .multi import BalancedConcat
 
 # %% auto #0
 __all__ = ['STATS_FILES', 'class_pixel_counts', 'stats_record', 'write_class_stats', 'load_class_stats', 'class_frequencies',
-           'rare_class_probs', 'RareClassSampler', 'counts_for_dataset', 'enable_rcs_crop', 'rare_class_source_sampler',
-           'rcs_loader']
+           'rare_class_probs', 'RareClassSampler', 'counts_for_dataset', 'enable_rcs_crop', 'PerSourceRareClassSampler',
+           'rare_class_source_sampler', 'rcs_loader']
 
 # %% ../../nbs/19_data.rcs.ipynb #c006
 STATS_FILES = ('sample_class_stats.json', 'sample_class_stats_dict.json', 'samples_with_class.json')
@@ -126,26 +127,53 @@ def enable_rcs_crop(dataset, min_pixels: int = 3000, min_crop_ratio: float = 0.5
     for t in crops: t.rcs_min_pixels = min_pixels * min_crop_ratio
     return dataset
 
+class PerSourceRareClassSampler(Sampler):
+    "Rare-class sampling over sources drawn evenly: position g goes to source g mod D, whose own `RareClassSampler` picks class and file."
+    def __init__(self, samplers: list[RareClassSampler],  # one per source, each with rank 0 of 1 (this sampler splits the ranks)
+                 start: int = 0, rank: int = 0, world_size: int = 1):
+        self.samplers, self.start, self.rank, self.world = list(samplers), start, rank, world_size
+
+    def request(self, k: int) -> tuple[int, int, dict]:
+        "The request at this rank's local position k: `(file index in source d, seed, {'rcs_class': c, 'domain': d})`."
+        g = k * self.world + self.rank
+        d, n = g % len(self.samplers), g // len(self.samplers)
+        i, seed, extra = self.samplers[d].request(n)
+        return i, seed, {**extra, 'domain': d}
+
+    def __iter__(self):
+        for k in itertools.count(self.start): yield self.request(k)
+
 def rare_class_source_sampler(T: float = 0.01, min_pixels: int = 3000, min_crop_ratio: float = 0.5,
-                              stats: list[dict] | None = None):
-    "A `source_sampler` for `Benchmark.train_loader`: `(dataset, seed, start, rank, world_size) -> RareClassSampler`."
+                              stats: list | None = None):  # one source's records; for several sources, one list (or None) per source
+    "A `source_sampler` for `Benchmark.train_loader`: `(dataset, seed, start, rank, world_size) -> sampler`, for one source or a balanced join of several."
     counts = {}
-    def make(dataset, seed: int, start: int, rank: int = 0, world_size: int = 1) -> RareClassSampler:
+    def counts_of(dataset, st) -> np.ndarray:
         if not hasattr(dataset, 'items'):
-            raise ConfigError(f'rare-class sampling works on one source dataset, not on {type(dataset).__name__} '
-                              f'(a multi-source benchmark); disable it or use a single source')
+            raise ConfigError(f'rare-class sampling needs a dataset of files (with `items`) or a balanced BalancedConcat '
+                              f'of them, got {type(dataset).__name__}')
         if id(dataset) not in counts:   # once per dataset: the statistics, and the crop rule
-            counts[id(dataset)] = counts_for_dataset(dataset, stats)
+            counts[id(dataset)] = counts_for_dataset(dataset, st)
             enable_rcs_crop(dataset, min_pixels, min_crop_ratio)
-        return RareClassSampler(counts[id(dataset)], seed, start, T, min_pixels, rank, world_size)
+        return counts[id(dataset)]
+    def make(dataset, seed: int, start: int, rank: int = 0, world_size: int = 1):
+        if not isinstance(dataset, BalancedConcat):
+            return RareClassSampler(counts_of(dataset, stats), seed, start, T, min_pixels, rank, world_size)
+        if dataset.mode != 'balanced':
+            raise ConfigError(f"rare-class sampling over several datasets keeps them balanced; {dataset!r} draws them as a "
+                              "union (a multi-target join), which has no labels to sample by")
+        per = [None] * len(dataset.datasets) if stats is None else list(stats)
+        if len(per) != len(dataset.datasets):
+            raise ConfigError(f'stats: one list of records per source expected for {dataset.name}, got {len(per)} lists')
+        return PerSourceRareClassSampler([RareClassSampler(counts_of(d, st), derive_seed(seed, 9, k), 0, T, min_pixels)
+                                          for k, (d, st) in enumerate(zip(dataset.datasets, per))], start, rank, world_size)
     return make
 
 def rcs_loader(dataset, batch_size: int, seed: int, T: float = 0.01, min_pixels: int = 3000,
                min_crop_ratio: float = 0.5,  # 0.5 DAFormer, 2.0 HRDA/MIC
-               num_workers: int = 0, rank: int = 0, world_size: int = 1, stats: list[dict] | None = None,
+               num_workers: int = 0, rank: int = 0, world_size: int = 1, stats: list | None = None,
                pin_memory: bool = False) -> InfiniteLoader:
-    "An `InfiniteLoader` over `dataset` whose requests come from a `RareClassSampler`."
-    counts = counts_for_dataset(dataset, stats)
-    enable_rcs_crop(dataset, min_pixels, min_crop_ratio)
+    "An `InfiniteLoader` over `dataset` (one source or a balanced join) whose requests come from rare-class sampling."
+    make = rare_class_source_sampler(T, min_pixels, min_crop_ratio, stats)
+    make(dataset, seed, 0)   # the statistics and the crop rule now: a bad folder fails here, not at the first batch
     return InfiniteLoader(dataset, batch_size, seed, num_workers, rank=rank, world_size=world_size, pin_memory=pin_memory,
-                          sampler_fn=lambda start: RareClassSampler(counts, seed, start, T, min_pixels, rank, world_size))
+                          sampler_fn=lambda start: make(dataset, seed, start, rank, world_size))

@@ -109,8 +109,10 @@ class SelfTraining(Method):
         rcs, made = self.rcs, {}
         count = getattr(self.bench, 'small', False)
         def sampler(dataset, seed: int, start: int, rank: int = 0, world_size: int = 1):
-            if 'make' not in made:   # statistics once, when the trainer first asks
-                stats = source_class_stats(dataset, count_if_missing=count) if hasattr(dataset, 'items') else None
+            if 'make' not in made:   # statistics once, when the trainer first asks; one list per source when several
+                parts = getattr(dataset, 'datasets', None)
+                stats = ([source_class_stats(d, count_if_missing=count) for d in parts] if parts is not None else
+                         source_class_stats(dataset, count_if_missing=count) if hasattr(dataset, 'items') else None)
                 made['make'] = rare_class_source_sampler(rcs['T'], rcs['min_pixels'], rcs['min_crop_ratio'], stats)
             return made['make'](dataset, seed, start, rank, world_size)
         return sampler
