@@ -144,33 +144,33 @@ class PerSourceRareClassSampler(Sampler):
         for k in itertools.count(self.start): yield self.request(k)
 
 def rare_class_source_sampler(T: float = 0.01, min_pixels: int = 3000, min_crop_ratio: float = 0.5,
-                              stats: list | None = None):  # one source's records; for several sources, one list (or None) per source
+                              stats=None):  # None: each source's prepared files; a function: source dataset -> its records; a list: one source's records
     "A `source_sampler` for `Benchmark.train_loader`: `(dataset, seed, start, rank, world_size) -> sampler`, for one source or a balanced join of several."
     counts = {}
-    def counts_of(dataset, st) -> np.ndarray:
+    def counts_of(dataset) -> np.ndarray:
         if not hasattr(dataset, 'items'):
             raise ConfigError(f'rare-class sampling needs a dataset of files (with `items`) or a balanced BalancedConcat '
                               f'of them, got {type(dataset).__name__}')
-        if id(dataset) not in counts:   # once per dataset: the statistics, and the crop rule
-            counts[id(dataset)] = counts_for_dataset(dataset, st)
+        if id(dataset) not in counts:   # once per dataset, when first asked: the statistics, and the crop rule
+            counts[id(dataset)] = counts_for_dataset(dataset, stats(dataset) if callable(stats) else stats)
             enable_rcs_crop(dataset, min_pixels, min_crop_ratio)
         return counts[id(dataset)]
     def make(dataset, seed: int, start: int, rank: int = 0, world_size: int = 1):
         if not isinstance(dataset, BalancedConcat):
-            return RareClassSampler(counts_of(dataset, stats), seed, start, T, min_pixels, rank, world_size)
+            return RareClassSampler(counts_of(dataset), seed, start, T, min_pixels, rank, world_size)
         if dataset.mode != 'balanced':
             raise ConfigError(f"rare-class sampling over several datasets keeps them balanced; {dataset!r} draws them as a "
                               "union (a multi-target join), which has no labels to sample by")
-        per = [None] * len(dataset.datasets) if stats is None else list(stats)
-        if len(per) != len(dataset.datasets):
-            raise ConfigError(f'stats: one list of records per source expected for {dataset.name}, got {len(per)} lists')
-        return PerSourceRareClassSampler([RareClassSampler(counts_of(d, st), derive_seed(seed, 9, k), 0, T, min_pixels)
-                                          for k, (d, st) in enumerate(zip(dataset.datasets, per))], start, rank, world_size)
+        if isinstance(stats, list):
+            raise ConfigError(f'stats: a list holds the records of one source; for the sources of {dataset.name} give a '
+                              'function of the source dataset, or None to read each source\'s prepared files')
+        return PerSourceRareClassSampler([RareClassSampler(counts_of(d), derive_seed(seed, 9, k), 0, T, min_pixels)
+                                          for k, d in enumerate(dataset.datasets)], start, rank, world_size)
     return make
 
 def rcs_loader(dataset, batch_size: int, seed: int, T: float = 0.01, min_pixels: int = 3000,
                min_crop_ratio: float = 0.5,  # 0.5 DAFormer, 2.0 HRDA/MIC
-               num_workers: int = 0, rank: int = 0, world_size: int = 1, stats: list | None = None,
+               num_workers: int = 0, rank: int = 0, world_size: int = 1, stats=None,  # as `rare_class_source_sampler`
                pin_memory: bool = False) -> InfiniteLoader:
     "An `InfiniteLoader` over `dataset` (one source or a balanced join) whose requests come from rare-class sampling."
     make = rare_class_source_sampler(T, min_pixels, min_crop_ratio, stats)

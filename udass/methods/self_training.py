@@ -105,17 +105,10 @@ class SelfTraining(Method):
                     min_crop_ratio=self.args['rcs_min_crop_ratio'])
 
     def rare_class_sampler(self):
-        "`source_sampler` for the trainer: statistics from the prepared files, counted from the labels on synthetic data."
-        rcs, made = self.rcs, {}
-        count = getattr(self.bench, 'small', False)
-        def sampler(dataset, seed: int, start: int, rank: int = 0, world_size: int = 1):
-            if 'make' not in made:   # statistics once, when the trainer first asks; one list per source when several
-                parts = getattr(dataset, 'datasets', None)
-                stats = ([source_class_stats(d, count_if_missing=count) for d in parts] if parts is not None else
-                         source_class_stats(dataset, count_if_missing=count) if hasattr(dataset, 'items') else None)
-                made['make'] = rare_class_source_sampler(rcs['T'], rcs['min_pixels'], rcs['min_crop_ratio'], stats)
-            return made['make'](dataset, seed, start, rank, world_size)
-        return sampler
+        "`source_sampler` for the trainer: each source's statistics from its prepared files, counted from the labels on synthetic data."
+        rcs, count = self.rcs, self.bench.small
+        return rare_class_source_sampler(rcs['T'], rcs['min_pixels'], rcs['min_crop_ratio'],
+                                         stats=lambda source: source_class_stats(source, count_if_missing=count))
 
     def _check_rcs(self, src: dict):
         "Warn once when RCS is on but the source batches were sampled uniformly (a loader built without `source_sampler`)."
