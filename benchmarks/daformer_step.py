@@ -24,7 +24,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from udass.core import Config
-from udass.train import resolve_config, build_optimizer, training_step
+from udass.train import resolve_config, resolve_optim, build_optimizer, training_step
 
 
 def make_method(method: str, benchmark: str, crop: int, batch: int, device: torch.device, model: str | None):
@@ -48,7 +48,8 @@ def random_batch(batch: int, crop: int, num_classes: int, device: torch.device, 
 def measure(args, precision: str, device: torch.device) -> dict:
     torch.manual_seed(0)
     cfg, method = make_method(args.method, args.benchmark, args.crop, args.batch, device, args.model)
-    opt = build_optimizer(method.trainable(), cfg)
+    stage = method.stages()[0]       # the optimiser of the method's first stage, as the trainer builds it
+    opt = build_optimizer({n: method.networks()[n] for n in stage.trains}, resolve_optim(stage.optim, cfg, method))
     gen = torch.Generator().manual_seed(0)
     batches = [random_batch(args.batch, args.crop, method.num_classes, device, gen) for _ in range(4)]
     sync = torch.cuda.synchronize if device.type == 'cuda' else (lambda: None)

@@ -5,6 +5,7 @@
 # %% ../nbs/41_train.ipynb #c003
 from __future__ import annotations
 import argparse, json, math, os, sys, time
+from dataclasses import dataclass, field
 from pathlib import Path
 import torch
 from torch import nn
@@ -14,13 +15,16 @@ from .core import (Config, ConfigError, NonFiniteLossError, METHODS, BENCHMARKS,
 from .data.transforms import normalize
 from .evaluate import evaluate, iou_row, results_table, write_report
 from .labels import PROTOCOLS
-from .methods.base import Method, Stage
+from .methods.base import Method, Stage, StageData, StageContext, Optim, OPTIMIZERS, SCHEDULES
+from .models.base import unwrap
 
 # %% auto #0
-__all__ = ['EVAL_KEYS', 'NOT_RESULT_KEYS', 'resolve_config', 'param_groups', 'build_optimizer', 'lr_factor', 'init_distributed',
-           'barrier', 'autocast_ctx', 'to_device', 'rng_state', 'set_rng_state', 'save_checkpoint', 'load_checkpoint',
-           'evaluate_method', 'config_diff', 'check_resumable', 'training_step', 'train_stage', 'run', 'finish',
-           'rescore', 'parse_overrides', 'main']
+__all__ = ['EVAL_KEYS', 'NOT_RESULT_KEYS', 'resolve_config', 'mmcv_key_order', 'param_groups', 'resolve_optim', 'build_optimizer',
+           'lr_factor', 'build_scheduler', 'init_distributed', 'barrier', 'broadcast_buffers', 'autocast_ctx',
+           'to_device', 'rng_state', 'set_rng_state', 'save_checkpoint', 'load_checkpoint', 'evaluate_method',
+           'val_scores', 'config_diff', 'check_resumable', 'training_step', 'set_trainable', 'stage_loader',
+           'stage_iters', 'wrap_networks', 'train_stage', 'end_stage', 'run', 'finish', 'rescore', 'parse_overrides',
+           'main']
 
 # %% ../nbs/41_train.ipynb #c006
 def resolve_config(cfg: Config):
@@ -42,7 +46,7 @@ def resolve_config(cfg: Config):
     for k, v in (('eval_every', 0), ('ckpt_every', 0), ('warmup_iters', 0), ('head_lr_mult', 10.0), ('num_workers', 0)):
         if getattr(cfg, k) is None and k not in upd: upd[k] = v
     cfg = cfg.replace(**upd)
-    if cfg.optimizer not in ('adamw', 'sgd'): raise ConfigError(f"optimizer must be 'adamw' or 'sgd', got {cfg.optimizer!r}")
+    if cfg.optimizer not in OPTIMIZERS: raise ConfigError(f"optimizer must be one of {OPTIMIZERS}, got {cfg.optimizer!r}")
     if cfg.precision not in ('auto', 'bf16', 'fp32'): raise ConfigError(f"precision must be 'auto', 'bf16' or 'fp32', got {cfg.precision!r}")
     if cfg.iters is None or cfg.iters < 1: raise ConfigError(f'iters must be a positive integer, got {cfg.iters!r}')
     return cfg, bench, method_cls
@@ -50,26 +54,52 @@ def resolve_config(cfg: Config):
 # %% ../nbs/41_train.ipynb #c008
 _NORMS = (nn.modules.batchnorm._BatchNorm, nn.LayerNorm, nn.GroupNorm, nn.modules.instancenorm._InstanceNorm)
 
-def param_groups(model: nn.Module, lr: float, weight_decay: float, head_lr_mult: float = 10.0) -> list[dict]:
-    "Four groups: (backbone | head: name contains 'head') × (decay | no decay: norm layers and 'pos_block')."
+def mmcv_key_order(custom_keys: dict) -> list[str]:
+    "mmcv's matching order of custom keys: longest first, ties alphabetical."
+    return sorted(sorted(custom_keys), key=len, reverse=True)
+
+def param_groups(model: nn.Module, lr: float, weight_decay: float, custom_keys: dict | None = None,
+                 head_lr_mult: float = 10.0, norm_decay_mult: float | None = None, prefix: str = '') -> list[dict]:
+    "mmcv-style parameter groups: the first matching custom key (by name) sets lr and decay factors, else the norm rule."
+    keys = mmcv_key_order(custom_keys or {})
     norm_params = {id(p) for m in model.modules() if isinstance(m, _NORMS) for p in m.parameters(recurse=False)}
     groups = {}
     for name, p in model.named_parameters():
         if not p.requires_grad: continue
-        head = 'head' in name
-        decay = id(p) not in norm_params and 'pos_block' not in name
-        key = (head, decay)
-        if key not in groups:
-            groups[key] = {'params': [], 'lr': lr * (head_lr_mult if head else 1.0), 'weight_decay': weight_decay if decay else 0.0,
-                           'name': ('head' if head else 'backbone') + ('' if decay else '_no_decay')}
-        groups[key]['params'].append(p)
+        key = next((k for k in keys if k in name), None)
+        if key is not None:
+            rule = custom_keys[key]
+            lr_mult = head_lr_mult if rule.get('lr_mult', 1.0) is None else rule.get('lr_mult', 1.0)
+            decay_mult, label = rule.get('decay_mult', 1.0), key
+        elif norm_decay_mult is not None and id(p) in norm_params: lr_mult, decay_mult, label = 1.0, norm_decay_mult, 'norm_layers'
+        else: lr_mult, decay_mult, label = 1.0, 1.0, 'default'
+        g = groups.setdefault((lr_mult, decay_mult, label), {'params': [], 'lr': lr * lr_mult, 'weight_decay': weight_decay * decay_mult,
+                                                              'name': prefix + label})
+        g['params'].append(p)
     for g in groups.values(): g['initial_lr'] = g['lr']
     return list(groups.values())
 
-def build_optimizer(model: nn.Module, cfg: Config, lr_scale: float = 1.0) -> torch.optim.Optimizer:
-    groups = param_groups(model, cfg.lr * lr_scale, cfg.weight_decay, cfg.head_lr_mult)
-    if cfg.optimizer == 'adamw': return torch.optim.AdamW(groups, lr=cfg.lr * lr_scale, betas=(0.9, 0.999))
-    return torch.optim.SGD(groups, lr=cfg.lr * lr_scale, momentum=cfg.momentum)
+def resolve_optim(o: Optim, cfg: Config, method: Method) -> Optim:
+    "The stage's `Optim` with every unset field taken from the run's Config (and the method's parameter rules)."
+    o = Optim(**{**vars(o)})
+    for f, v in (('kind', cfg.optimizer), ('lr', cfg.lr), ('weight_decay', cfg.weight_decay), ('warmup_iters', cfg.warmup_iters),
+                 ('head_lr_mult', cfg.head_lr_mult), ('momentum', cfg.momentum), ('custom_keys', method.param_keys),
+                 ('norm_decay_mult', method.norm_decay_mult)):
+        if getattr(o, f) is None: setattr(o, f, v)
+    if o.kind not in OPTIMIZERS: raise ConfigError(f'optimizer must be one of {OPTIMIZERS}, got {o.kind!r}')
+    if o.schedule not in SCHEDULES: raise ConfigError(f'schedule must be one of {SCHEDULES}, got {o.schedule!r}')
+    return o
+
+def build_optimizer(nets: dict[str, nn.Module], o: Optim) -> torch.optim.Optimizer | None:
+    "The optimiser of a resolved `Optim` over the trainable parameters of `nets`; None when there are none."
+    lr = o.lr * o.lr_scale
+    groups = [g for n, net in nets.items()
+              for g in param_groups(net, lr, o.weight_decay, o.custom_keys, o.head_lr_mult, o.norm_decay_mult,
+                                    prefix='' if len(nets) == 1 else f'{n}.')]
+    if not groups: return None
+    if o.kind == 'adamw': return torch.optim.AdamW(groups, lr=lr, betas=o.betas)
+    if o.kind == 'adam': return torch.optim.Adam(groups, lr=lr, betas=o.betas)
+    return torch.optim.SGD(groups, lr=lr, momentum=o.momentum)
 
 def lr_factor(t: int, total: int, warmup: int = 0, power: float = 1.0, warmup_ratio: float = 1e-6) -> float:
     "Poly decay to 0 at `total`, times a linear warm-up over the first `warmup` steps (1 for stages without steps)."
@@ -77,6 +107,11 @@ def lr_factor(t: int, total: int, warmup: int = 0, power: float = 1.0, warmup_ra
     f = (1 - min(t, total) / total) ** power
     if t < warmup: f *= 1 - (1 - t / warmup) * (1 - warmup_ratio)
     return f
+
+def build_scheduler(opt: torch.optim.Optimizer, o: Optim, iters: int, power: float = 1.0):
+    "Warm-up + poly over the stage's `iters`, or a constant rate."
+    if o.schedule == 'constant': return torch.optim.lr_scheduler.LambdaLR(opt, lambda t: 1.0)
+    return torch.optim.lr_scheduler.LambdaLR(opt, lambda t: lr_factor(t, iters, o.warmup_iters, power))
 
 # %% ../nbs/41_train.ipynb #c011
 def init_distributed() -> tuple[int, int, int]:
@@ -89,6 +124,12 @@ def init_distributed() -> tuple[int, int, int]:
 
 def barrier():
     if torch.distributed.is_available() and torch.distributed.is_initialized(): torch.distributed.barrier()
+
+def broadcast_buffers(module: nn.Module):
+    """Give every process rank 0's buffers (BatchNorm statistics, prototypes). DDP keeps parameters equal but each rank
+    updates running statistics on its own batches after DDP's broadcast; a stage ends with one state everywhere."""
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        for b in module.buffers(): torch.distributed.broadcast(b, 0)
 
 def autocast_ctx(device: torch.device, precision: str):
     "bf16 autocast on CUDA ('auto' or 'bf16'); fp32 elsewhere (bf16 on CPU only when asked)."
@@ -117,14 +158,17 @@ def set_rng_state(method: Method, st: dict):
         if k in st['method']: g.set_state(st['method'][k])
     if 'cuda' in st and torch.cuda.is_available(): torch.cuda.set_rng_state_all(st['cuda'])
 
-def save_checkpoint(path, cfg, method, opt, sched, loader, stage_idx, it, elapsed, history):
-    atomic_torch_save({'version': 1, 'config': cfg.to_dict(), 'stage': stage_idx, 'iter': it, 'elapsed': elapsed,
+def save_checkpoint(path, cfg, method, opt, sched, streams: dict, stage_idx, it, elapsed, history):
+    "`streams`: the position of every data stream by name."
+    atomic_torch_save({'version': 2, 'config': cfg.to_dict(), 'stage': stage_idx, 'iter': it, 'elapsed': elapsed,
                        'method': method.state_dict(), 'optimizer': opt.state_dict() if opt else None,
-                       'scheduler': sched.state_dict() if sched else None, 'loader': loader.state_dict(),
+                       'scheduler': sched.state_dict() if sched else None, 'streams': streams,
                        'rng': rng_state(method), 'history': history}, path)
 
 def load_checkpoint(path) -> dict:
-    return torch.load(path, map_location='cpu', weights_only=True)
+    st = torch.load(path, map_location='cpu', weights_only=True)
+    if 'streams' not in st: st['streams'] = {'train': st.pop('loader')}   # version 1: one loader for the whole run
+    return st
 
 # %% ../nbs/41_train.ipynb #c015
 @torch.no_grad()
@@ -141,6 +185,12 @@ def evaluate_method(method: Method, vals: dict, bench, cfg: Config, device, prog
 
 def _summary(res: dict) -> dict:
     return {name: {p: round(v, 3) for p, v in r['miou'].items()} for name, r in res.items()}
+
+def val_scores(res: dict, bench) -> dict:
+    "{val set: {'miou': {protocol: mIoU}, 'iou': {class: IoU}}} of `evaluate_method` results (main protocol's classes)."
+    return {vs.name: {'miou': {p: round(v, 3) for p, v in res[vs.name]['miou'].items()},
+                      'iou': {k: round(v, 3) for k, v in iou_row(res[vs.name]['iou'], PROTOCOLS[vs.protocols[0]]).items()}}
+            for vs in bench.vals}
 
 # %% ../nbs/41_train.ipynb #c017
 EVAL_KEYS = ('eval_mode', 'slide_window', 'slide_stride')   # Config fields that only change the evaluation
@@ -173,46 +223,131 @@ class _Log:
         if self.enabled:
             with open(self.path, 'a') as f: f.write(json.dumps(rec) + '\n')
 
+@dataclass
+class _Run:
+    "What every stage of one run shares."
+    cfg: Config
+    bench: object
+    method: Method
+    device: torch.device
+    rank: int
+    world: int
+    out: Path
+    ckpt: Path
+    log: _Log
+    vals: dict
+    t0: float = 0.0
+    history: list = field(default_factory=list)
+    streams: dict = field(default_factory=dict)   # data stream name -> loader position
+    trainable: dict = field(default_factory=dict)   # id(parameter) -> requires_grad as the method built it
+
+# %% ../nbs/41_train.ipynb #t020
 def training_step(method: Method, batch: dict, it: int, opt, device, precision: str, where: str = '', hint: str = '') -> dict:
     """One optimiser step as the trainer makes it (`benchmarks/daformer_step.py` times this very function): the method's
     forwards and backwards under autocast, a stop on a non-finite loss before the weights change, the step, `after_step`."""
-    opt.zero_grad(set_to_none=True)
+    if opt is not None: opt.zero_grad(set_to_none=True)
     with autocast_ctx(device, precision):
         losses = method.train_step(batch, it)
     for k, v in losses.items():
         if not math.isfinite(float(v)): raise NonFiniteLossError(f'{k} = {float(v)} at {where}iteration {it}. {hint}'.strip())
-    opt.step()
+    if opt is not None: opt.step()
     method.after_step(it)
     return losses
 
-def train_stage(method, stage, si, cfg, loader, vals, bench, device, opt, sched, start_it, ckpt, log, rank, t0, history):
-    "Run one stage from `start_it` to `stage.iters`; returns the elapsed seconds at its end."
-    pbar = tqdm(total=stage.iters, initial=start_it, desc=f'{cfg.method}:{stage.name}', disable=rank != 0, dynamic_ncols=True)
+# %% ../nbs/41_train.ipynb #t022
+def set_trainable(method: Method, stage: Stage, own: dict) -> dict[str, nn.Module]:
+    "Unfreeze the stage's networks, freeze the method's others (no grad, eval mode); returns the trained ones."
+    nets = method.networks()
+    unknown = [n for n in stage.trains if n not in nets]
+    if unknown: raise ConfigError(f'stage {stage.name!r} trains {unknown}, which {type(method).__name__}.networks() does not have ({sorted(nets)})')
+    for name, net in nets.items():
+        for p in net.parameters():
+            own.setdefault(id(p), p.requires_grad)
+            p.requires_grad_(name in stage.trains and own[id(p)])
+        if name not in stage.trains: net.eval()
+    return {n: nets[n] for n in stage.trains}
+
+def stage_loader(r: _Run, d: StageData):
+    "The stage's loader, at the position its stream reached."
+    rank, world = (r.rank, r.world) if d.shard else (0, 1)
+    c = r.cfg
+    loader = r.bench.train_loader(c.batch_size, c.seed if d.seed is None else d.seed, c.data_root, c.crop, c.num_workers,
+                                  source=d.source, target=d.target, target_labels=d.target_labels, rank=rank,
+                                  world_size=world, source_sampler=d.source_sampler, shuffle=d.shuffle, frames=d.frames,
+                                  target_cat_max_ratio=d.target_cat_max_ratio, target_margins=d.target_margins,
+                                  margin_ref=d.margin_ref)
+    if d.stream in r.streams: loader.load_state_dict(r.streams[d.stream])
+    return loader
+
+def stage_iters(stage: Stage, loader, batch_size: int) -> int:
+    "The stage's steps: `iters`, or `epochs` passes over its target (else source) set."
+    if stage.iters is not None: return stage.iters
+    if stage.epochs is None: raise ConfigError(f'stage {stage.name!r}: give iters or epochs')
+    ds = (loader.target or loader.source).dataset
+    return math.ceil(len(ds) * stage.epochs / batch_size)
+
+def wrap_networks(r: _Run, nets: dict[str, nn.Module]) -> dict:
+    "torch.compile and DDP views of the trained networks that have trainable parameters."
+    out = {}
+    for name, net in nets.items():
+        if not any(p.requires_grad for p in net.parameters()) or not (r.cfg.compile or r.world > 1): continue
+        fwd = torch.compile(net) if r.cfg.compile else net
+        if r.world > 1: fwd = nn.parallel.DistributedDataParallel(fwd, device_ids=[r.device.index] if r.device.type == 'cuda' else None)
+        out[name] = fwd
+    return out
+
+# %% ../nbs/41_train.ipynb #t023
+def train_stage(r: _Run, stage: Stage, si: int, loader, opt, sched, start_it: int, iters: int):
+    "Run steps `start_it` .. `iters` of one stage: step, log, evaluate and checkpoint as the Config says."
+    cfg, method = r.cfg, r.method
+    pbar = tqdm(total=iters, initial=start_it, desc=f'{cfg.method}:{stage.name}', disable=r.rank != 0, dynamic_ncols=True)
     last_t, last_it = time.time(), start_it
-    hint = f'The last checkpoint ({ckpt}) is left as it was; lower the learning rate or check the data.'
-    for it in range(start_it, stage.iters):
-        batch = {k: to_device(v, device) for k, v in next(loader).items()}
-        losses = training_step(method, batch, it, opt, device, cfg.precision, f'stage {stage.name!r}, ', hint)
-        sched.step()
+    hint = f'The last checkpoint ({r.ckpt}) is left as it was; lower the learning rate or check the data.'
+    trains = opt is not None
+    for it in range(start_it, iters):
+        batch = {k: to_device(v, r.device) for k, v in next(loader).items()}
+        losses = training_step(method, batch, it, opt, r.device, cfg.precision, f'stage {stage.name!r}, ', hint)
+        if trains: sched.step()
         step = it + 1
-        if step % cfg.log_every == 0 or step == stage.iters:
+        if step % cfg.log_every == 0 or step == iters:
             now = time.time(); ips = (step - last_it) / max(now - last_t, 1e-9); last_t, last_it = now, step
             rec = {k: round(float(v), 5) for k, v in losses.items()}
-            log.write(stage_idx=si, stage=stage.name, iter=step, lr=opt.param_groups[0]['lr'], it_per_s=round(ips, 3), **rec)
+            r.log.write(stage_idx=si, stage=stage.name, iter=step, lr=opt.param_groups[0]['lr'] if trains else None,
+                        it_per_s=round(ips, 3), **rec)
             pbar.set_postfix({**{k: f'{v:.3f}' for k, v in rec.items()}, 'it/s': f'{ips:.2f}'})
         pbar.update(1)
-        if cfg.eval_every and step % cfg.eval_every == 0 and step < stage.iters:
-            if rank == 0:
-                res = evaluate_method(method, vals, bench, cfg, device, progress=False)
-                history.append({'stage': stage.name, 'iter': step, 'miou': _summary(res)})
-                log.write(stage_idx=si, stage=stage.name, iter=step, eval=_summary(res))
+        if trains and cfg.eval_every and step % cfg.eval_every == 0 and step < iters:
+            if r.rank == 0:
+                res = evaluate_method(method, r.vals, r.bench, cfg, r.device, progress=False)
+                r.history.append({'stage': stage.name, 'iter': step, 'miou': _summary(res)})
+                r.log.write(stage_idx=si, stage=stage.name, iter=step, eval=_summary(res))
                 pbar.write(f'[{stage.name} {step}] ' + json.dumps(_summary(res)))
             barrier()
-        if cfg.ckpt_every and step % cfg.ckpt_every == 0 and step < stage.iters:
-            if rank == 0: save_checkpoint(ckpt, cfg, method, opt, sched, loader, si, step, time.time() - t0, history)
+        if cfg.ckpt_every and step % cfg.ckpt_every == 0 and step < iters:
+            if r.rank == 0:
+                save_checkpoint(r.ckpt, cfg, method, opt, sched, {**r.streams, stage.data.stream: loader.state_dict()},
+                                si, step, time.time() - r.t0, r.history)
             barrier()
     pbar.close()
 
+# %% ../nbs/41_train.ipynb #t024
+def end_stage(r: _Run, stage: Stage, si: int, nets: dict, iters: int):
+    "Score the method if the stage asks, keep its weights if it asks, then the method's `end_stage`."
+    results = None
+    if stage.evaluate and r.rank == 0:
+        results = val_scores(evaluate_method(r.method, r.vals, r.bench, r.cfg, r.device, progress=False), r.bench)
+        atomic_write_text(r.out/'stages'/f'{stage.name}_results.json', json.dumps(results, indent=2) + '\n')
+        r.history.append({'stage': stage.name, 'iter': iters, 'miou': {k: v['miou'] for k, v in results.items()}})
+        r.log.write(stage_idx=si, stage=stage.name, iter=iters, eval={k: v['miou'] for k, v in results.items()})
+    if stage.keep and r.rank == 0:
+        for name, net in nets.items():
+            state = {k: v.detach().cpu() for k, v in unwrap(net).state_dict().items()}
+            atomic_torch_save(state, r.out/'stages'/(f'{stage.name}.pt' if name == 'model' else f'{stage.name}.{name}.pt'))
+    evaluate = lambda: val_scores(evaluate_method(r.method, r.vals, r.bench, r.cfg, r.device, progress=False), r.bench) \
+        if r.rank == 0 else {}
+    r.method.end_stage(stage, StageContext(r.out, r.device, r.rank, r.world, r.cfg, r.bench, evaluate, results))
+
+# %% ../nbs/41_train.ipynb #t025
 def run(cfg: Config | dict | None = None, **overrides) -> dict:
     "Train and evaluate one configuration; returns the content of `results.json`."
     cfg = Config.from_dict(cfg) if isinstance(cfg, dict) else (cfg or Config())
@@ -232,53 +367,52 @@ def run(cfg: Config | dict | None = None, **overrides) -> dict:
     method = method_cls(cfg, bench, device).to(device)
     if rank == 0:   # the hyper-parameters as resolved (defaults included), so a later default change is visible
         atomic_write_text(out/'method_args.json', json.dumps(method.args, indent=2, sort_keys=True, default=str) + '\n')
-    loader = bench.train_loader(cfg.batch_size, cfg.seed, cfg.data_root, cfg.crop, cfg.num_workers,
-                                source=method.needs_source, target=method.needs_target, target_labels=method.target_labels,
-                                rank=rank, world_size=world, source_sampler=method.source_sampler)
     vals = bench.val_loaders(cfg.data_root, num_workers=min(cfg.num_workers, 2)) if rank == 0 else {}
-    log = _Log(out/'metrics.jsonl', rank == 0)
+    r = _Run(cfg, bench, method, device, rank, world, out, ckpt, _Log(out/'metrics.jsonl', rank == 0), vals)
 
-    start_stage, start_it, elapsed0, history = 0, 0, 0.0, []
+    start_stage, start_it, elapsed0 = 0, 0, 0.0
     if state is not None:
-        start_stage, start_it, elapsed0, history = state['stage'], state['iter'], state['elapsed'], state['history']
-        loader.load_state_dict(state['loader'])
-        log.truncate_after(start_stage, start_it)
+        start_stage, start_it, elapsed0, r.history, r.streams = (state['stage'], state['iter'], state['elapsed'],
+                                                                 state['history'], state['streams'])
+        r.log.truncate_after(start_stage, start_it)
+        method.restore(state['method']); set_rng_state(method, state['rng'])
         if rank == 0: print(f'resuming from {ckpt}: stage {start_stage}, iteration {start_it}')
-    elif rank == 0 and log.path.exists(): log.path.unlink()
-    t0 = time.time() - elapsed0
-    stages = method.stages()
+    elif rank == 0 and r.log.path.exists(): r.log.path.unlink()
+    r.t0 = time.time() - elapsed0
+    stages, total = method.stages(), 0
     for si, stage in enumerate(stages):
-        if si < start_stage: continue
-        resuming = state is not None and si == start_stage
-        if resuming and start_it == 0:       # checkpoint from a stage boundary: restore, then start the stage afresh
-            method.restore(state['method']); set_rng_state(method, state['rng'])
-        method.begin_stage(stage)
-        opt = build_optimizer(method.trainable(), cfg, stage.lr_scale)
-        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda t, n=stage.iters: lr_factor(t, n, cfg.warmup_iters, cfg.poly_power))
-        it0 = 0
-        if resuming and start_it > 0:        # checkpoint from inside the stage
-            method.restore(state['method'])
-            if state['optimizer'] is not None: opt.load_state_dict(state['optimizer']); sched.load_state_dict(state['scheduler'])
-            set_rng_state(method, state['rng']); it0 = start_it
-        fwd = method.model
-        if cfg.compile: fwd = torch.compile(fwd)
-        if world > 1: fwd = nn.parallel.DistributedDataParallel(fwd, device_ids=[device.index] if device.type == 'cuda' else None)
-        method.wrap(fwd if (cfg.compile or world > 1) else None)
+        resumed = state is not None and si == start_stage and start_it > 0   # weights, optimiser, stream from the checkpoint
+        if si < start_stage:
+            total += stage.iters if stage.trains and stage.iters else 0
+            continue
+        method.begin_stage(stage, resumed)
+        nets = set_trainable(method, stage, r.trainable)
+        loader = stage_loader(r, stage.data)
+        iters = stage_iters(stage, loader, cfg.batch_size)
+        o = resolve_optim(stage.optim, cfg, method)
+        opt = build_optimizer(nets, o)
+        sched = build_scheduler(opt, o, iters, cfg.poly_power) if opt is not None else None
+        if resumed and opt is not None and state['optimizer'] is not None:
+            opt.load_state_dict(state['optimizer']); sched.load_state_dict(state['scheduler'])
+        method.wrap(wrap_networks(r, nets))
         method.train()
-        train_stage(method, stage, si, cfg, loader, vals, bench, device, opt, sched, it0, ckpt, log, rank, t0, history)
-        method.wrap(None)
-        method.end_stage(stage, {'out_dir': out, 'device': device, 'rank': rank, 'world_size': world, 'cfg': cfg,
-                                 'benchmark': bench, 'loader': loader})
-        if rank == 0: save_checkpoint(ckpt, cfg, method, None if si + 1 < len(stages) else opt,
-                                      None if si + 1 < len(stages) else sched, loader,
-                                      si + 1 if si + 1 < len(stages) else si, 0 if si + 1 < len(stages) else stage.iters,
-                                      time.time() - t0, history)
+        for name, net in method.networks().items(): net.train(name in stage.trains)
+        train_stage(r, stage, si, loader, opt, sched, start_it if resumed else 0, iters)
+        method.wrap({})
+        if world > 1: broadcast_buffers(method)
+        r.streams[stage.data.stream] = loader.state_dict()
+        end_stage(r, stage, si, nets, iters)
+        total += iters if opt is not None else 0
+        last = si + 1 == len(stages)
+        if rank == 0: save_checkpoint(ckpt, cfg, method, opt if last else None, sched if last else None, r.streams,
+                                      si if last else si + 1, iters if last else 0, time.time() - r.t0, r.history)
         barrier()
-    results = finish(method, vals, bench, cfg, device, out, time.time() - t0, history) if rank == 0 else {}
+    results = finish(method, vals, bench, cfg, device, out, time.time() - r.t0, r.history, total) if rank == 0 else {}
     barrier()
     return results
 
-def finish(method, vals, bench, cfg, device, out: Path, seconds: float, history) -> dict:
+# %% ../nbs/41_train.ipynb #t026
+def finish(method, vals, bench, cfg, device, out: Path, seconds: float, history, iters: int) -> dict:
     "Final evaluation, figures, and `results.json`."
     res = evaluate_method(method, vals, bench, cfg, device)
     main = bench.vals[0]; proto = PROTOCOLS[main.protocols[0]]
@@ -286,17 +420,13 @@ def finish(method, vals, bench, cfg, device, out: Path, seconds: float, history)
     results = {'method': cfg.method, 'benchmark': cfg.benchmark, 'model': cfg.model, 'seed': cfg.seed,
                'miou': round(r['miou'][proto.name], 3), 'protocol': proto.name,
                'iou': {k: round(v, 3) for k, v in iou_row(r['iou'], proto).items()},
-               'iters': sum(s.iters for s in method.stages()), 'seconds': round(seconds, 1),
-               'val': {name: {'miou': {p: round(v, 3) for p, v in x['miou'].items()},
-                              'iou': {k: round(v, 3) for k, v in iou_row(x['iou'], PROTOCOLS[vs.protocols[0]]).items()}}
-                       for vs in bench.vals for name, x in [(vs.name, res[vs.name])]},
-               'history': history}
+               'iters': iters, 'seconds': round(seconds, 1), 'val': val_scores(res, bench), 'history': history}
     for vs in bench.vals:
         write_report(res[vs.name], out/'figures', PROTOCOLS[vs.protocols[0]], vs.name)
         torch.save(res[vs.name]['confusion'], out/f'confusion_{vs.name}.pt')
     results['table'] = {vs.name: results_table({cfg.method: res[vs.name]}, PROTOCOLS[p]) for vs in bench.vals for p in vs.protocols[:1]}
     atomic_write_text(out/'results.json', json.dumps(results, indent=2) + '\n')
-    torch.save(method.model.state_dict(), out/'model_final.pt.tmp'); os.replace(out/'model_final.pt.tmp', out/'model_final.pt')
+    atomic_torch_save(method.model.state_dict(), out/'model_final.pt')
     return results
 
 # %% ../nbs/41_train.ipynb #c022
@@ -320,7 +450,7 @@ def rescore(out_dir,  # folder of a finished run (its config.json, results.json,
     method = method_cls(cfg, bench, device).to(device)
     method.model.load_state_dict(torch.load(out/'model_final.pt', map_location=device, weights_only=True))
     vals = bench.val_loaders(cfg.data_root, num_workers=min(cfg.num_workers, 2))
-    results = finish(method, vals, bench, cfg, device, out, old['seconds'], old.get('history', []))
+    results = finish(method, vals, bench, cfg, device, out, old['seconds'], old.get('history', []), old['iters'])
     cfg.to_json(out/'config.json')   # after the results: an interrupted rescore leaves the old settings on record
     return results
 

@@ -73,7 +73,7 @@ REAL_BENCHMARKS = ('gta2cityscapes', 'synthia2cityscapes', 'gta2cityscapes_hr', 
                    'gta+synscapes2cityscapes', 'gta2cityscapes+mapillary', 'viper2cityscapesseq', 'synthiaseq2cityscapesseq')
 
 # %% ../../nbs/19c_data.all_benchmarks.ipynb #c008
-_S = dict(crop=128, slide_window=256, slide_stride=128, default_root='data/synthetic')
+_S = dict(crop=128, slide_window=256, slide_stride=128, default_root='data/synthetic', pixel_scale=0.25)   # 1/4 of the real sizes
 _SCS_TRAIN = Domain('cityscapes', 'cityscapes', (256, 128))
 _SCS_VAL = ValSet('cityscapes', 'cityscapes', 'cityscapes', (256, 128), protocols=('cs19',), batch_size=8)
 _SCLIP = {'offsets': (1, 0), 'flow_dir': 'flow_gt/{split}'}

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 import torch
 from torch.utils.data import DataLoader
-from ..core import BENCHMARKS, DATASETS, DatasetLayoutError, resolve_path
+from ..core import BENCHMARKS, DATASETS, ConfigError, DatasetLayoutError, resolve_path
 from ..labels import ClassSet, CITYSCAPES19, PROTOCOLS, Protocol
 from .transforms import train_pipeline, eval_pipeline
 from .loader import InfiniteLoader, UDALoader, collate
@@ -56,6 +56,8 @@ class Benchmark:
     slide_window: int = 1024        # slide inference window and stride (HRDA/MIC)
     slide_stride: int = 512
     default_root: str = 'data'
+    pixel_scale: float = 1.0        # linear size of its images relative to the real datasets' (synthetic: 1/4); pixel
+                                    # thresholds published for the real data (rare-class sampling) scale by its square
     synthetic_parts: tuple[str, ...] = ()  # generated into data_root when its folders are absent
     synthetic_kwargs: dict = field(default_factory=dict)
     description: str = ''
@@ -90,27 +92,46 @@ class Benchmark:
                     f'to the folder that contains {", ".join(sorted({d.folder for d in self.sources + self.targets}))}.')
         return root
 
-    def domain_dataset(self, d: Domain, root: Path, crop: int, cat_max_ratio: float, with_labels: bool):
-        tf = train_pipeline(d.scale, (crop, crop), cat_max_ratio=cat_max_ratio, interp=d.interp)
-        return DATASETS.get(d.dataset)(root/d.folder, split=d.split, transform=tf, with_labels=with_labels, **d.kwargs)
+    def domain_dataset(self, d: Domain, root: Path, crop: int, cat_max_ratio: float, with_labels: bool,
+                       frames=None, margins=None, margin_ref: int = 1024):
+        """One domain's training dataset. A label read only for `cat_max_ratio` < 1 is dropped after the crop; `frames`
+        replaces a clip dataset's offsets; `margins` adds a `valid` map (pixels at a `margin_ref`-high image)."""
+        read_labels = with_labels or cat_max_ratio < 1.0
+        tf = train_pipeline(d.scale, (crop, crop), cat_max_ratio=cat_max_ratio, interp=d.interp,
+                            valid_margins=margins, valid_ref=margin_ref, drop_label=read_labels and not with_labels)
+        kw = dict(d.kwargs)
+        if frames is not None:
+            if 'offsets' not in kw:
+                raise ConfigError(f'benchmark {self.name!r}: {d.dataset} is an image dataset; frames={tuple(frames)} needs clips')
+            kw['offsets'] = tuple(frames)
+        return DATASETS.get(d.dataset)(root/d.folder, split=d.split, transform=tf, with_labels=read_labels, **kw)
 
-    def train_datasets(self, data_root=None, crop=None, target_labels: bool = False):
-        "(source dataset, target dataset) with the training geometry; several domains are joined by `join_domains`."
+    def train_datasets(self, data_root=None, crop=None, target_labels: bool = False, source: bool = True,
+                       target: bool = True, frames=None, target_cat_max_ratio: float | None = None,
+                       target_margins=None, margin_ref: int = 1024):
+        """(source dataset, target dataset) with the training geometry (None for a domain not asked for); several
+        domains are joined by `join_domains`. Target crops use `target_cat_max_ratio` (default: the benchmark's)."""
         root = self.check(data_root); crop = crop or self.crop
-        src = [self.domain_dataset(d, root, crop, self.cat_max_ratio, True) for d in self.sources]
-        tgt = [self.domain_dataset(d, root, crop, self.target_cat_max_ratio if not target_labels else self.cat_max_ratio,
-                                   target_labels) for d in self.targets]
-        return join_domains(src), join_domains(tgt, self.target_mode)
+        t_ratio = target_cat_max_ratio if target_cat_max_ratio is not None else \
+            (self.cat_max_ratio if target_labels else self.target_cat_max_ratio)
+        src = join_domains([self.domain_dataset(d, root, crop, self.cat_max_ratio, True, frames) for d in self.sources]) \
+            if source else None
+        tgt = join_domains([self.domain_dataset(d, root, crop, t_ratio, target_labels, frames, target_margins, margin_ref)
+                            for d in self.targets], self.target_mode) if target else None
+        return src, tgt
 
     def train_loader(self, batch_size: int, seed: int, data_root=None, crop=None, num_workers: int = 0,
                      source: bool = True, target: bool = True, target_labels: bool = False, rank: int = 0,
-                     world_size: int = 1, source_sampler=None) -> UDALoader:
+                     world_size: int = 1, source_sampler=None, shuffle: bool = True, frames=None,
+                     target_cat_max_ratio: float | None = None, target_margins=None, margin_ref: int = 1024) -> UDALoader:
         """Endless `{'source', 'target'}` batches (the target without labels unless `target_labels`).
-        `source_sampler(dataset, seed, start, rank, world_size)` replaces uniform source sampling (rare-class sampling)."""
-        src, tgt = self.train_datasets(data_root, crop, target_labels)
+        `source_sampler(dataset, seed, start, rank, world_size)` replaces uniform source sampling (rare-class sampling);
+        the other options as `train_datasets` and `StageData`."""
+        src, tgt = self.train_datasets(data_root, crop, target_labels, source, target, frames, target_cat_max_ratio,
+                                       target_margins, margin_ref)
         def mk(ds, s, sampler=None):
             fn = (lambda start: sampler(ds, s, start, rank, world_size)) if sampler else None
-            return InfiniteLoader(ds, batch_size, s, num_workers, rank=rank, world_size=world_size,
+            return InfiniteLoader(ds, batch_size, s, num_workers, shuffle=shuffle, rank=rank, world_size=world_size,
                                   pin_memory=torch.cuda.is_available(), sampler_fn=fn)
         return UDALoader(mk(src, seed, source_sampler) if source else None, mk(tgt, seed + 1) if target else None)
 
@@ -143,5 +164,5 @@ BENCHMARKS.register('synthetic_gta2cityscapes')(Benchmark(
     'synthetic_gta2cityscapes', sources=[Domain('gta5', 'gta', (320, 180))],
     targets=[Domain('cityscapes', 'cityscapes', (256, 128))],
     vals=[ValSet('cityscapes', 'cityscapes', 'cityscapes', (256, 128), protocols=('cs19',), batch_size=8)],
-    crop=128, slide_window=256, slide_stride=128, default_root='data/synthetic', synthetic_parts=('gta', 'cityscapes'),
+    crop=128, slide_window=256, slide_stride=128, default_root='data/synthetic', synthetic_parts=('gta', 'cityscapes'), pixel_scale=0.25,
     description='synthetic GTA5-format -> Cityscapes-format street scenes, 1/4 of the real sizes'))

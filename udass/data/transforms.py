@@ -12,7 +12,8 @@ from ..labels import IGNORE
 
 # %% auto #0
 __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'rescale_size', 'resize_flow', 'Compose', 'Resize', 'crop_sample', 'RandomCrop',
-           'RandomFlip', 'Pad', 'to_tensors', 'normalize', 'denormalize', 'train_pipeline', 'eval_pipeline']
+           'RandomFlip', 'Pad', 'to_tensors', 'normalize', 'denormalize', 'ValidMap', 'DropLabel', 'train_pipeline',
+           'eval_pipeline']
 
 # %% ../../nbs/12_data.transforms.ipynb #c005
 _INTERP = {'nearest': cv2.INTER_NEAREST, 'bilinear': cv2.INTER_LINEAR, 'bicubic': cv2.INTER_CUBIC,
@@ -158,11 +159,37 @@ def denormalize(x: torch.Tensor, mean=IMAGENET_MEAN, std=IMAGENET_STD) -> torch.
     m = torch.tensor(mean, device=x.device).view(3, 1, 1); sd = torch.tensor(std, device=x.device).view(3, 1, 1)
     return x * sd + m
 
+@dataclass
+class ValidMap:
+    """A `valid` map of the (resized) image, 0 within `margins` (top, bottom, left, right) pixels of its border; resized,
+    cropped, flipped and padded with the image, so it marks where pseudo-labels may be trusted (HRDA's pseudo margins)."""
+    margins: tuple[int, int, int, int]
+    ref: int | None = None   # the margins are for an image `ref` pixels high: scaled to this one's height
+    def __call__(self, s, rng=None):
+        H, W = s['img'].shape[:2]
+        f = H / self.ref if self.ref else 1.0
+        t, b, l, r = (int(round(m * f)) for m in self.margins)
+        v = np.ones((H, W), np.uint8)
+        v[:t] = 0; v[:, :l] = 0
+        if b: v[H - b:] = 0      # v[-0:] would be the whole map
+        if r: v[:, W - r:] = 0
+        return {**s, 'valid': v}
+
+@dataclass
+class DropLabel:
+    "Remove the label (read only for the crop rule, e.g. `cat_max_ratio` on an unlabelled-for-training target)."
+    def __call__(self, s, rng=None): return {k: v for k, v in s.items() if k != 'label'}
+
 def train_pipeline(scale, crop, cat_max_ratio: float = 0.75, flip: float = 0.5, interp='bilinear',
-                   keep_ratio: bool = True, rcs_min_pixels: float = 0.0) -> Compose:
+                   keep_ratio: bool = True, rcs_min_pixels: float = 0.0,
+                   valid_margins: tuple | None = None,  # margins of a `valid` map made after the resize (pixels) ...
+                   valid_ref: int | None = None,       # ... of an image this high (None: of the resized image)
+                   drop_label: bool = False,           # the label served the crop only: drop it at the end
+                   ) -> Compose:
     "resize -> random crop (cat_max_ratio) -> flip -> pad to the crop size, the DAFormer/DDB training geometry."
-    return Compose([Resize(scale, keep_ratio, interp), RandomCrop(crop, cat_max_ratio, rcs_min_pixels=rcs_min_pixels),
-                    RandomFlip(flip), Pad(crop)])
+    ts = [Resize(scale, keep_ratio, interp)] + ([ValidMap(tuple(valid_margins), valid_ref)] if valid_margins else [])
+    ts += [RandomCrop(crop, cat_max_ratio, rcs_min_pixels=rcs_min_pixels), RandomFlip(flip), Pad(crop)]
+    return Compose(ts + ([DropLabel()] if drop_label else []))
 
 def eval_pipeline(scale, keep_ratio: bool = True, interp='bilinear') -> Compose:
     "Resize the image to the evaluation scale; the label stays at full resolution (scoring is against full-res GT)."

@@ -152,14 +152,18 @@ def sample_strong_aug(batch: int, generator: torch.Generator,
                       strength: float = 0.2,  # jitter strength s for brightness, contrast, saturation and hue
                       sigma: tuple[float, float] = (0.15, 1.15),  # blur σ range
                       per_sample: bool = False,  # False: one on/off draw per call (DAFormer); True: per image (DDB)
+                      draws: str = 'image',  # 'image': σ and jitter order per image (DACS's loop); 'batch': one each (MIC)
                       ) -> StrongAugParams:
     "All random draws of one strong augmentation, made in a fixed order whatever fires."
     for n, v in (('jitter_prob', jitter_prob), ('blur_prob', blur_prob)):
         if not 0 <= v <= 1: raise ConfigError(f'sample_strong_aug: {n} must be in [0, 1], got {v}')
+    if draws not in ('image', 'batch'): raise ConfigError(f"sample_strong_aug: draws must be 'image' or 'batch', got {draws!r}")
     u = torch.rand(batch if per_sample else 1, 2, generator=generator, device=generator.device).cpu()
     u = u.expand(batch, 2)
     jp = sample_jitter(batch, generator, strength, strength, strength, strength)
     s = sigma[0] + (sigma[1] - sigma[0]) * torch.rand(batch, generator=generator, device=generator.device)
+    if draws == 'batch':   # one kornia call over the batch: factors per image, one order and one σ for all
+        jp, s = jp._replace(order=jp.order[:1].expand_as(jp.order)), s[:1].expand_as(s)
     return StrongAugParams(u[:, 0] < jitter_prob, u[:, 1] < blur_prob, jp, s)
 
 def apply_strong_aug(x: Tensor,  # [B,3,H,W] normalised images

@@ -5,27 +5,67 @@
 # %% ../../nbs/35_methods.base.ipynb #c003
 from __future__ import annotations
 import os
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
 import torch
 from torch import nn, Tensor
-import torch.nn.functional as F
-from ..core import Config, ConfigError, METHODS, MODELS, derive_seed
-from ..models.base import SegOut, resize_to
-from ..labels import IGNORE
-from .pseudo_label import weighted_ce
-from ..models.hrda import HRDA
+from ..core import Config, ConfigError, METHODS, MODELS, derive_seed, atomic_torch_save
+from ..models.base import unwrap
 
 # %% auto #0
-__all__ = ['Stage', 'resolve_args', 'build_model', 'seg_loss', 'Method', 'process_rank', 'Supervised', 'SourceOnly', 'Oracle']
+__all__ = ['OPTIMIZERS', 'SCHEDULES', 'DAFORMER_KEYS', 'HEAD_KEYS', 'Optim', 'StageData', 'Stage', 'resolve_args', 'build_model',
+           'StageContext', 'process_rank', 'Method', 'Supervised', 'SourceOnly', 'Oracle']
 
 # %% ../../nbs/35_methods.base.ipynb #c005
+OPTIMIZERS = ('adamw', 'sgd', 'adam')
+SCHEDULES = ('poly', 'constant')
+# mmcv `custom_keys`; lr_mult None: Config.head_lr_mult
+DAFORMER_KEYS = {'head': {'lr_mult': None}, 'pos_block': {'decay_mult': 0.0}, 'norm': {'decay_mult': 0.0}}
+HEAD_KEYS = {'head': {'lr_mult': None}}   # DDB
+
+@dataclass
+class Optim:
+    "How a stage optimises; None fields come from the run's Config."
+    kind: str | None = None               # 'adamw', 'sgd' or 'adam'; None: Config.optimizer
+    lr: float | None = None               # base learning rate; None: Config.lr
+    lr_scale: float = 1.0                 # factor on the base rate (DDB round 2: 0.1)
+    weight_decay: float | None = None     # None: Config.weight_decay
+    schedule: str = 'poly'                # 'poly': linear warm-up, then poly decay to 0 at the stage's end; 'constant'
+    warmup_iters: int | None = None       # None: Config.warmup_iters (poly only)
+    head_lr_mult: float | None = None     # None: Config.head_lr_mult
+    custom_keys: dict | None = None       # mmcv custom_keys; None: the method's `param_keys`
+    norm_decay_mult: float | None = None  # mmcv's by-type rule for norm layers (None: off); None: the method's
+    betas: tuple = (0.9, 0.999)           # AdamW / Adam
+    momentum: float | None = None         # SGD; None: Config.momentum
+
+@dataclass
+class StageData:
+    "What a stage reads; the trainer builds its loaders from this when the stage starts."
+    stream: str = 'train'                 # stages that name the same stream continue it where the last one stopped
+    source: bool = True                   # labelled source batches
+    target: bool = True                   # target batches
+    target_labels: bool = False           # target batches with labels (oracle, or a test)
+    source_sampler: Callable | None = None  # `(dataset, seed, start, rank, world_size) -> Sampler`; None: uniform
+    shuffle: bool = True                  # False: files in order (a pass over the target set)
+    shard: bool = True                    # False: every process reads the whole stream
+    seed: int | None = None               # seed of the stream; None: Config.seed
+    frames: tuple | None = None           # clip frame offsets (key frame last); None: the benchmark's; (0,): key frames
+    target_cat_max_ratio: float | None = None   # crop rule on target crops (needs target labels if < 1); None: the benchmark's
+    target_margins: tuple | None = None   # (top, bottom, left, right): a target `valid` map, 0 in these margins ...
+    margin_ref: int = 1024                # ... given in pixels of a `margin_ref`-high image, scaled to the resized target
+
 @dataclass
 class Stage:
-    "One phase of a method's training with its own optimiser and schedule."
+    "One phase of a method's training: what it trains, how, on what."
     name: str
-    iters: int
-    lr_scale: float = 1.0
+    iters: int | None                     # optimisation steps (None: from `epochs`)
+    trains: tuple = ('model',)            # names in `Method.networks()` the optimiser updates; () trains nothing
+    optim: Optim = field(default_factory=Optim)
+    data: StageData = field(default_factory=StageData)
+    epochs: float | None = None           # with iters None: passes over the target set (source set without target)
+    evaluate: bool = False                # score the method at the stage's end (stages/<name>_results.json)
+    keep: bool = False                    # keep the trained networks' weights at its end (stages/<name>.pt)
 
 def resolve_args(defaults: dict, given: dict, method: str) -> dict:
     "Method hyper-parameters: defaults overridden by `given`; unknown names raise, listing the valid ones."
@@ -38,19 +78,41 @@ def build_model(name: str, num_classes: int, **kwargs) -> nn.Module:
     "Build a registered segmentor."
     return MODELS.get(name)(num_classes, **kwargs)
 
-def seg_loss(logits: Tensor, label: Tensor, weight: Tensor | None = None) -> Tensor:
-    "Cross-entropy of logits resized to the label: mean over labelled pixels, or with `weight` mmseg's mean of w·CE over all pixels."
-    return weighted_ce(logits, label, weight, reduction='valid' if weight is None else 'all')
+# %% ../../nbs/35_methods.base.ipynb #s003
+@dataclass
+class StageContext:
+    "What `end_stage` gets from the trainer."
+    out_dir: Path | None = None
+    device: torch.device | None = None
+    rank: int = 0
+    world_size: int = 1
+    cfg: Config | None = None
+    benchmark: Any = None
+    evaluate: Callable[[], dict] | None = None   # scores of `method.predict` per validation set (rank 0)
+    results: dict | None = None                  # this stage's scores, when the stage has `evaluate`
+
+    def save(self, name: str, obj) -> Path | None:
+        "torch.save `obj` to out_dir/stages/`name` (atomically, rank 0); None elsewhere or without a folder."
+        if self.out_dir is None or self.rank != 0: return None
+        return atomic_torch_save(obj, Path(self.out_dir)/'stages'/name)
 
 # %% ../../nbs/35_methods.base.ipynb #c007
+def process_rank() -> int:
+    "This process's rank under torchrun, else 0 (gives each rank its own random stream)."
+    d = torch.distributed
+    return d.get_rank() if d.is_available() and d.is_initialized() else 0
+
 class Method(nn.Module):
     "Base class of UDA methods. Subclasses set `defaults`, implement `train_step`, and register in `METHODS`."
     defaults: dict = {}            # method hyper-parameters (Config.method_args)
     small_defaults: dict = {}      # defaults replaced on the small synthetic benchmarks
-    needs_source: bool = True      # does a step consume a source batch?
-    needs_target: bool = True      # does a step consume a target batch?
-    target_labels: bool = False    # does it read target labels (oracle only)?
+    needs_source: bool = True      # does the default stage read source batches?
+    needs_target: bool = True      # ... target batches?
+    target_labels: bool = False    # ... target labels (oracle only)?
     source_sampler = None          # optional `(dataset, seed, start, rank, world_size) -> Sampler`, e.g. rare-class sampling
+    param_keys: dict = DAFORMER_KEYS   # the optimiser's parameter rules (mmcv custom_keys)
+    norm_decay_mult: float | None = None
+    seed_id, gen_name = 35, 'method'   # the generator's seed part and checkpoint name
 
     def __init__(self, cfg: Config, benchmark, device: torch.device):
         super().__init__()
@@ -58,7 +120,9 @@ class Method(nn.Module):
         self.args = self.resolve_method_args(cfg.method_args, getattr(benchmark, 'small', False), cfg.method)
         self.num_classes = benchmark.num_classes
         self.model = build_model(cfg.model, self.num_classes, **cfg.model_args)
-        self._wrapped = None   # DDP / compiled view of self.model, not registered as a submodule
+        self.gen = torch.Generator().manual_seed(derive_seed(cfg.seed, self.seed_id, process_rank()))
+        self.carry: dict[str, Tensor] = {}
+        self._wrapped: dict = {}   # DDP / compiled views of trained networks, not registered as submodules
 
     @classmethod
     def resolve_method_args(cls, given: dict, small: bool, name: str = '') -> dict:
@@ -77,24 +141,26 @@ class Method(nn.Module):
                     ckpt_every=4000, num_workers=min(4, os.cpu_count() or 1))
 
     # -- what the trainer calls --------------------------------------------------------------------------
-    def stages(self) -> list[Stage]: return [Stage('train', self.cfg.iters)]
-    def begin_stage(self, stage: Stage):
-        "Called before a stage's optimiser is built (e.g. create or re-initialise the networks it trains)."
-    def end_stage(self, stage: Stage, ctx: dict | None = None):
-        "Called after a stage's last step; `ctx` holds out_dir, device, rank, world_size, cfg, benchmark, loader."
+    def stages(self) -> list[Stage]:
+        "The method's stages (default: one of Config.iters steps training `model` on `data_spec()`)."
+        return [Stage('train', self.cfg.iters, data=self.data_spec())]
+    def data_spec(self, **changes) -> StageData:
+        "The data of the default stage (the class's needs_* flags and source sampler), with `changes`."
+        return StageData(**{**dict(source=self.needs_source, target=self.needs_target, target_labels=self.target_labels,
+                                   source_sampler=self.source_sampler), **changes})
+    def networks(self) -> dict[str, nn.Module]:
+        "The networks a stage may train, by name."
+        return {'model': self.model}
     def restore(self, state: dict):
         "Load a checkpointed `state_dict()`; methods whose networks appear stage by stage create them first."
-        self.load_state_dict(state)
-    def trainable(self) -> nn.Module:
-        "The network the optimiser updates (and DDP wraps)."
-        return self.model
-    def wrap(self, fn):
-        "Use `fn` (a DDP or compiled view of `self.model`) for training forwards."
-        object.__setattr__(self, '_wrapped', fn)
-    @property
-    def student(self):
-        "The training-time forward of the trained network (DDP/compiled when wrapped)."
-        return self._wrapped if self._wrapped is not None else self.model
+        self.load_state_dict({'_extra_state': {'carry': {}}, **state})   # checkpoints from before `carry` lack it
+    def begin_stage(self, stage: Stage, resumed: bool = False):
+        "Before a stage's optimiser is built; `resumed`: its weights came from a checkpoint (do not re-initialise them)."
+    def end_stage(self, stage: Stage, ctx: StageContext | None = None):
+        "After a stage's last step."
+    def wrap(self, fwds: dict):
+        "Use `fwds[name]` (a DDP or compiled view of network `name`) for training forwards; {} unwraps."
+        object.__setattr__(self, '_wrapped', dict(fwds))
 
     def train_step(self, batch: dict, step: int) -> dict[str, Tensor]:
         "Compute the losses of one step, call backward on them, and return them (detached) for logging."
@@ -108,28 +174,34 @@ class Method(nn.Module):
 
     def generators(self) -> dict[str, torch.Generator]:
         "Named random generators whose state is checkpointed (subclasses add theirs)."
-        return {}
+        return {self.gen_name: self.gen}
+
+    # -- what subclasses use -------------------------------------------------------------------------------
+    def net(self, name: str) -> nn.Module:
+        "The training-time forward of network `name` (its DDP/compiled view while a stage trains it)."
+        w = self._wrapped.get(name)
+        return w if w is not None else getattr(self, name)
+    @property
+    def student(self) -> nn.Module: return self.net('model')
+    def seg_forward(self, x: Tensor):
+        "A training forward of the student (HRDA: a new detail box from the method's generator)."
+        return self.student(x, train=True, generator=self.gen)
+    def seg_loss(self, out, label: Tensor, weight: Tensor | None = None, reduction: str = 'all') -> Tensor:
+        "The segmentor's own training loss of `out` (CE; HRDA: fused + detail)."
+        return unwrap(self.model).loss(out, label, weight, reduction)
+
+    def get_extra_state(self) -> dict: return {'carry': dict(self.carry)}
+    def set_extra_state(self, state: dict):
+        self.carry = {k: v.to(self.device) if torch.is_tensor(v) else v for k, v in state.get('carry', {}).items()}
 
 # %% ../../nbs/35_methods.base.ipynb #c009
-def process_rank() -> int:
-    "This process's rank under torchrun, else 0 (gives each rank its own random stream)."
-    d = torch.distributed
-    return d.get_rank() if d.is_available() and d.is_initialized() else 0
-
 class Supervised(Method):
-    "Cross-entropy on the labelled batch of one domain (HRDA models: their fused + detail loss)."
-    domain = 'source'
-    def __init__(self, cfg: Config, benchmark, device: torch.device):
-        super().__init__(cfg, benchmark, device)
-        self.gen = torch.Generator().manual_seed(derive_seed(cfg.seed, 35, process_rank()))
-    def generators(self) -> dict[str, torch.Generator]: return {'supervised': self.gen}
+    "The segmentor's loss on the labelled batch of one domain."
+    domain, gen_name = 'source', 'supervised'
 
     def train_step(self, batch, step):
         b = batch[self.domain]
-        if isinstance(self.model, HRDA):   # a training forward returns its parts, HRDA's loss weighs them
-            parts = self.student(b['img'], return_parts=True, generator=self.gen)
-            loss = self.model.loss(parts, b['label'])[0]
-        else: loss = seg_loss(self.student(b['img']).logits, b['label'])
+        loss = self.seg_loss(self.seg_forward(b['img']), b['label'], reduction='valid')
         loss.backward()
         return {'loss_src' if self.domain == 'source' else 'loss_tgt': loss.detach()}
 

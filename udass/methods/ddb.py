@@ -4,21 +4,21 @@
 
 # %% ../../nbs/54_methods.ddb.ipynb #c003
 from __future__ import annotations
-import copy, json, math, re
-from pathlib import Path
+import copy, math, re
+from types import SimpleNamespace
 import torch
 from torch import nn, Tensor
 import torch.nn.functional as F
-from ..core import Config, ConfigError, METHODS, derive_seed, atomic_torch_save, atomic_write_text
+from ..core import Config, ConfigError, METHODS, derive_seed
 from ..models.base import resize_to
-from .base import Stage, build_model
-from .teacher import unwrap
+from .base import Stage, StageData, Optim, HEAD_KEYS, build_model
+from ..models.base import unwrap
 from .self_training import SelfTraining, ST_DEFAULTS
 from .augment import sample_pmd, photometric_distortion
 
 # %% auto #0
 __all__ = ['PATHS', 'PATH_MIX', 'DDB_DEFAULTS', 'ddb_stages', 'parse_stage', 'class_feature_means', 'Prototypes',
-           'compute_prototypes', 'prototype_weights', 'rectified_ensemble', 'DDB']
+           'update_prototypes', 'compute_prototypes', 'prototype_weights', 'rectified_ensemble', 'DDB']
 
 # %% ../../nbs/54_methods.ddb.ipynb #c006
 PATHS = ('cu', 'ca')          # region path (CutMix) and class path (ClassMix)
@@ -29,13 +29,21 @@ def ddb_stages(rounds: int = 2,  # DDB: 2
                ckd_iters: int = 40000,  # iterations of each distillation stage
                later_lr_scale: float = 0.1,  # learning-rate factor of the ST stages from round 2 on
                init_iters: int = 0,  # > 0: a source-only stage `r0_source` first (the initial weights of every fresh start)
+               proto_epochs: float = 4.0,  # passes over the target training set of each prototype stage
+               data: StageData | None = None,  # what the training stages read (None: source and target batches)
+               seed: int = 0,  # the run's seed (the prototype passes' streams derive theirs from it)
+               eval_rounds: bool = False,  # score the distilled student of every round but the last
                ) -> list[Stage]:
-    "DDB's stages: [`r0_source`], then per round r, `r{r}_st_cu`, `r{r}_st_ca`, `r{r}_proto` (0 iterations) and `r{r}_ckd`."
-    out = [Stage('r0_source', init_iters)] if init_iters else []
+    "DDB's stages: [`r0_source`], then per round r, `r{r}_st_cu`, `r{r}_st_ca`, `r{r}_proto` (no training) and `r{r}_ckd`."
+    data = data or StageData()
+    out = [Stage('r0_source', init_iters, data=data, keep=True)] if init_iters else []
     for r in range(1, rounds + 1):
-        s = 1.0 if r == 1 else later_lr_scale
-        out += [Stage(f'r{r}_st_cu', st_iters, s), Stage(f'r{r}_st_ca', st_iters, s), Stage(f'r{r}_proto', 0),
-                Stage(f'r{r}_ckd', ckd_iters)]
+        st = Optim(lr_scale=1.0 if r == 1 else later_lr_scale)
+        proto = StageData(stream=f'r{r}_proto', source=False, shuffle=False, shard=False, seed=derive_seed(seed, 54, r))
+        out += [Stage(f'r{r}_st_cu', st_iters, optim=st, data=data, keep=True),
+                Stage(f'r{r}_st_ca', st_iters, optim=st, data=data, keep=True),
+                Stage(f'r{r}_proto', None, trains=(), epochs=proto_epochs, data=proto),
+                Stage(f'r{r}_ckd', ckd_iters, data=data, keep=True, evaluate=eval_rounds and r < rounds)]
     return out
 
 def parse_stage(name: str) -> tuple[int, str, str | None]:
@@ -85,24 +93,24 @@ class Prototypes(nn.Module):
 
 # %% ../../nbs/54_methods.ddb.ipynb #c015
 @torch.no_grad()
+def update_prototypes(protos: nn.ModuleDict, teachers: dict[str, nn.Module], x: Tensor, num_classes: int,
+                      min_pixels: int = 10, cap: int = 3000):
+    "One batch `x` [B,3,H,W] of normalised crops into each teacher's prototypes (argmax pixels, upsampled features)."
+    for name, net in teachers.items():
+        out = net.eval()(x)
+        if name not in protos: protos[name] = Prototypes(num_classes, out.feat.shape[1], cap).to(x.device)
+        protos[name].update(*class_feature_means(out.feat, out.logits, min_pixels, size=x.shape[-2:]))
+
 def compute_prototypes(teachers: dict[str, nn.Module],  # name -> segmentor returning SegOut(logits, feat)
                        batches,  # iterable of [B,3,H,W] normalised images
                        num_classes: int,
                        min_pixels: int = 10,
                        cap: int = 3000,
-                       autocast=None,  # optional context-manager factory for the forwards (bf16 on CUDA)
                        ) -> dict[str, Prototypes]:
-    "Prototypes of each teacher over `batches` (argmax pixels, upsampled features, capped running mean)."
-    protos = {}
-    for x in batches:
-        for name, net in teachers.items():
-            net.eval()
-            if autocast is not None:
-                with autocast(): out = net(x)
-            else: out = net(x)
-            if name not in protos: protos[name] = Prototypes(num_classes, out.feat.shape[1], cap).to(x.device)
-            protos[name].update(*class_feature_means(out.feat, out.logits, min_pixels, size=x.shape[-2:]))
-    return protos
+    "Prototypes of each teacher over `batches` (the batches are read once and shared by the teachers)."
+    protos = nn.ModuleDict()
+    for x in batches: update_prototypes(protos, teachers, x, num_classes, min_pixels, cap)
+    return dict(protos)
 
 # %% ../../nbs/54_methods.ddb.ipynb #c017
 def prototype_weights(feat: Tensor,  # [B,D,H,W] features
@@ -162,13 +170,14 @@ class DDB(SelfTraining):
     real_budget = dict(model='deeplabv2_adapter_r101_v1c', model_args={'pretrained': 'imagenet'}, iters=40000,
                        batch_size=4, optimizer='adamw', lr=6e-5, weight_decay=0.01, warmup_iters=1500,
                        eval_every=4000, ckpt_every=4000)
+    param_keys = HEAD_KEYS   # DDB's paramwise_cfg: custom_keys head ×10, no norm rule
 
     def __init__(self, cfg: Config, benchmark, device: torch.device):
         super().__init__(cfg, benchmark, device)
         self.frozen = nn.ModuleDict()   # 'cu', 'ca': the ST students (teachers of the CKD); 'bridge': last CKD student;
                                         # 'init': the r0_source network, the initial weights of later fresh starts
         self.protos = nn.ModuleDict()   # 'cu', 'ca': Prototypes
-        self.stage, self._pending_restore = None, False
+        self.stage = None
 
     def check_args(self, a: dict) -> dict:
         a = super().check_args(a)
@@ -213,105 +222,78 @@ class DDB(SelfTraining):
             c = state.get(f'protos.{name}.centers')
             if c is not None: self.protos[name] = Prototypes(*c.shape, self.args['proto_cap']).to(self.device)
             elif name in self.protos: del self.protos[name]
-        self.load_state_dict(state)
-        self._pending_restore = False
+        super().restore(state)
 
     # -- stages -------------------------------------------------------------------------------------------------
     def stages(self) -> list[Stage]:
         a = self.args
         return ddb_stages(a['rounds'], a['st_iters'] or self.cfg.iters, a['ckd_iters'] or self.cfg.iters, a['later_lr_scale'],
-                          a['init_source_iters'])
+                          a['init_source_iters'], a['proto_epochs'], self.data_spec(), self.cfg.seed, a['eval_rounds'])
 
-    def begin_stage(self, stage: Stage):
-        "Load the stage's starting weights into `model` (initial or the last CKD student) and set the ST path's mask."
+    def require(self, stage: Stage, names: tuple, where: nn.ModuleDict):
+        "Refuse a stage whose inputs from earlier stages are neither in memory nor restored from a checkpoint."
+        missing = [n for n in names if n not in where]
+        if missing: raise RuntimeError(f'ddb: stage {stage.name!r} needs {missing} of the earlier stages, which are neither '
+                                       'in memory nor restored from a checkpoint')
+
+    def begin_stage(self, stage: Stage, resumed: bool = False):
+        "Set the path's mask; unless `resumed`, load the stage's starting weights into `model` (initial or the last CKD student)."
         r, kind, path = parse_stage(stage.name)
         self.stage = stage
-        if kind == 'source':
-            self.model.load_state_dict(self.model_init_state())
+        if kind == 'st': self.args = {**self.args, 'mix': PATH_MIX[path]}
+        if resumed: return
+        if kind == 'source': self.model.load_state_dict(self.model_init_state())
         elif kind == 'st':
-            if r == 1: self.model.load_state_dict(self.initial_state())
-            elif 'bridge' in self.frozen: self.model.load_state_dict(self.frozen['bridge'].state_dict())
-            else: self._pending_restore = True   # resumed inside this stage: `restore` brings the weights next
+            if r > 1: self.require(stage, ('bridge',), self.frozen)
+            self.model.load_state_dict(self.initial_state() if r == 1 else self.frozen['bridge'].state_dict())
             self.teacher.reset(self.model)
-            self.args = {**self.args, 'mix': PATH_MIX[path]}
-        elif kind == 'ckd':
+        elif kind == 'proto':
+            for p in PATHS:
+                if p in self.protos: del self.protos[p]
+        else:  # ckd: a fresh student
             self.model.load_state_dict(self.initial_state())
             if 'bridge' in self.frozen: del self.frozen['bridge']
-            if not all(p in self.frozen for p in PATHS) or not all(p in self.protos for p in PATHS):
-                self._pending_restore = True
 
-    def end_stage(self, stage: Stage, ctx: dict | None = None):
-        "Freeze the ST student, compute prototypes, or keep the distilled student; write the stage's files (rank 0)."
-        ctx = ctx or {}
+    def end_stage(self, stage: Stage, ctx=None):
+        "Freeze the ST student, save the prototypes, or keep the distilled student for the next round."
         r, kind, path = parse_stage(stage.name)
-        rank0 = ctx.get('rank', 0) == 0
-        folder = Path(ctx['out_dir'])/'ddb' if 'out_dir' in ctx else None
-        if kind == 'source':
-            self.frozen['init'] = self.frozen_copy(self.model)
-        elif kind == 'st':
-            self.frozen[path] = self.frozen_copy(self.model)
+        if kind == 'source': self.frozen['init'] = self.frozen_copy(self.model)
+        elif kind == 'st': self.frozen[path] = self.frozen_copy(self.model)
         elif kind == 'proto':
-            self.protos.update(self.prototypes(ctx))
-            if folder is not None and rank0:
-                atomic_torch_save({**{p: self.protos[p].centers.cpu() for p in PATHS},
-                                   **{f'counts_{p}': self.protos[p].counts.cpu() for p in PATHS}}, folder/f'r{r}_prototypes.pt')
+            if ctx is not None:
+                ctx.save(f'r{r}_prototypes.pt', {**{p: self.protos[p].centers.cpu() for p in PATHS},
+                                                  **{f'counts_{p}': self.protos[p].counts.cpu() for p in PATHS}})
         else:  # ckd
             for p in PATHS:   # the round's teachers and prototypes are done with (absent when a finished run is restarted)
                 if p in self.frozen: del self.frozen[p]
                 if p in self.protos: del self.protos[p]
-            if r < self.args['rounds']:
-                self.frozen['bridge'] = self.frozen_copy(self.model)
-                if self.args['eval_rounds'] and rank0 and 'benchmark' in ctx: self.evaluate_round(r, ctx, folder)
-        if kind != 'proto' and folder is not None and rank0:
-            atomic_torch_save({k: v.detach().cpu() for k, v in unwrap(self.model).state_dict().items()}, folder/f'{stage.name}.pt')
+            if r < self.args['rounds']: self.frozen['bridge'] = self.frozen_copy(self.model)
 
-    @torch.no_grad()
-    def prototypes(self, ctx: dict) -> dict[str, Prototypes]:
-        "Prototypes of both ST students on the target training set with the training pipeline, in file order."
-        from udass.data.loader import InfiniteLoader
-        from udass.data.transforms import normalize
-        from udass.train import autocast_ctx
-        cfg, bench, device = ctx['cfg'], ctx['benchmark'], ctx.get('device', self.device)
-        _, tgt = bench.train_datasets(cfg.data_root, cfg.crop)
-        r = parse_stage(self.stage.name)[0] if self.stage is not None else 0
-        loader = InfiniteLoader(tgt, cfg.batch_size, derive_seed(cfg.seed, 54, r), cfg.num_workers, shuffle=False)
-        n = math.ceil(len(tgt) * self.args['proto_epochs'] / cfg.batch_size)
-        batches = (normalize(next(loader)['img'].to(device)) for _ in range(n))
-        return compute_prototypes({p: self.frozen[p] for p in PATHS}, batches, self.num_classes,
-                                  self.args['proto_min_pixels'], self.args['proto_cap'],
-                                  autocast=lambda: autocast_ctx(torch.device(device), cfg.precision))
-
-    def evaluate_round(self, r: int, ctx: dict, folder: Path | None):
-        "Score round r's distilled student on every validation set; written to `ddb/r{r}_ckd_results.json`."
-        from udass.train import evaluate_method
-        from udass.evaluate import iou_row
-        from udass.labels import PROTOCOLS
-        cfg, bench = ctx['cfg'], ctx['benchmark']
-        vals = bench.val_loaders(cfg.data_root, num_workers=min(cfg.num_workers, 2))
-        res = evaluate_method(self, vals, bench, cfg, ctx.get('device', self.device), progress=False)
-        out = {vs.name: {'miou': {p: round(v, 3) for p, v in res[vs.name]['miou'].items()},
-                         'iou': {k: round(v, 3) for k, v in iou_row(res[vs.name]['iou'], PROTOCOLS[vs.protocols[0]]).items()}}
-               for vs in bench.vals}
-        if folder is not None: atomic_write_text(folder/f'r{r}_ckd_results.json', json.dumps(out, indent=2) + '\n')
-
-    # -- one step -----------------------------------------------------------------------------------------------
+    # -- the steps ------------------------------------------------------------------------------------------------
     def train_step(self, batch: dict, step: int) -> dict[str, Tensor]:
         if self.stage is None: raise RuntimeError('ddb: train_step before begin_stage')
-        if self._pending_restore:
-            raise RuntimeError(f'ddb: stage {self.stage.name!r} needs the networks of the earlier stages, which are neither '
-                               'in memory nor restored from a checkpoint')
         kind = parse_stage(self.stage.name)[1]
+        if kind in ('proto', 'ckd'): self.require(self.stage, PATHS, self.frozen)
+        if kind == 'ckd': self.require(self.stage, PATHS, self.protos)
         if kind == 'source': return self.source_step(batch)
+        if kind == 'proto': return self.proto_step(batch)
         return super().train_step(batch, step) if kind == 'st' else self.ckd_step(batch, step)
 
     def source_step(self, batch: dict, pmd: bool = False) -> dict[str, Tensor]:
         "CE on the source batch alone, optionally photometrically distorted: all of r0_source, half of a distillation step."
         x_s = batch['source']['img']
         if pmd: x_s = photometric_distortion(x_s, sample_pmd(x_s.shape[0], self.gen))
-        l_src = self.student_loss(self.student(x_s), batch['source']['label'], reduction=self.args['src_reduction'])
+        l_src = self.seg_loss(self.seg_forward(x_s), batch['source']['label'], reduction=self.args['src_reduction'])
         l_src.backward()
-        if self.keep_debug: self.debug = {'x_s': x_s.detach()}
+        if self.record: self.last = SimpleNamespace(x_s=x_s.detach())
         return {'loss_src': l_src.detach()}
+
+    @torch.no_grad()
+    def proto_step(self, batch: dict) -> dict[str, Tensor]:
+        "One batch of the prototype pass: the target crops into both frozen ST students' prototypes."
+        update_prototypes(self.protos, {p: self.frozen[p] for p in PATHS}, batch['target']['img'], self.num_classes,
+                          self.args['proto_min_pixels'], self.args['proto_cap'])
+        return {}
 
     @torch.no_grad()
     def ensemble_label(self, x_t: Tensor) -> Tensor:
@@ -327,7 +309,7 @@ class DDB(SelfTraining):
         tgt = batch['target']
         y_hat = self.ensemble_label(tgt['img'])
         x_a = self.augment(tgt['img']) if self.args['ckd_augment'] else tgt['img']
-        l_ckd = self.student_loss(self.student(x_a), y_hat)
+        l_ckd = self.seg_loss(self.seg_forward(x_a), y_hat)
         l_ckd.backward()
-        if self.keep_debug: self.debug.update(x_t=tgt['img'].detach(), x_aug=x_a.detach(), y_hat=y_hat)
+        if self.record: self.last.__dict__.update(x_t=tgt['img'].detach(), x_aug=x_a.detach(), y_hat=y_hat)
         return {**losses, 'loss_ckd': l_ckd.detach()}

@@ -6,60 +6,32 @@
 from __future__ import annotations
 import warnings
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 from ..core import Config, ConfigError, METHODS
-from ..models.hrda import HRDA
-from .teacher import unwrap
+from ..models.base import unwrap
 from .augment import mic_mask, mask_image
 from .self_training import SelfTraining, ST_DEFAULTS
 
 # %% auto #0
-__all__ = ['HRDA_DEFAULTS', 'MIC_DEFAULTS', 'HRDASelfTraining', 'HRDASelf', 'MIC']
+__all__ = ['HRDA_DEFAULTS', 'MIC_DEFAULTS', 'warn_if_crops_exceed_targets', 'require_multi_resolution', 'HRDASelf', 'MIC']
 
 # %% ../../nbs/51_methods.hrda_mic.ipynb #c006
-HRDA_DEFAULTS = {**ST_DEFAULTS, 'fd_lambda': 0.005, 'rcs': True, 'rcs_min_crop_ratio': 2.0,
-                 'ignore_top': 30, 'ignore_bottom': 240, 'margin_ref': 1024}
+HRDA_DEFAULTS = {**ST_DEFAULTS, 'fd_lambda': 0.005, 'rcs': True, 'rcs_min_crop_ratio': 2.0, 'margins_on': 'image',
+                 'ignore_top': 30, 'ignore_bottom': 240, 'ignore_left': 30, 'ignore_right': 30, 'margin_ref': 1024}
 
-class HRDASelfTraining(SelfTraining):
-    "DAFormer self-training whose network pieces follow HRDA when the model is an `HRDA` wrapper."
-    defaults = HRDA_DEFAULTS
-    needs_hrda = True
+def warn_if_crops_exceed_targets(method: str, crop: int, benchmark):
+    "HRDA/MIC were published on the high-resolution benchmarks; larger crops than the target images are mostly padding."
+    short = [d.dataset for d in benchmark.targets if min(d.scale) < crop]
+    if short:   # e.g. 1024² crops of 1024×512 Cityscapes: half of every crop is padding
+        warnings.warn(f'{method}: {crop}² crops are larger than the {"/".join(short)} images of {benchmark.name} '
+                      '(the rest is padding); HRDA/MIC were published on the high-resolution benchmarks '
+                      '(gta2cityscapes_hr, synthia2cityscapes_hr)')
 
-    def __init__(self, cfg: Config, benchmark, device: torch.device):
-        super().__init__(cfg, benchmark, device)
-        self.hrda = isinstance(unwrap(self.model), HRDA)
-        if self.needs_hrda and not self.hrda:
-            raise ConfigError(f'{cfg.method}: model {cfg.model!r} is not an HRDA model; use hrda_daformer_mitb5 or '
-                              'hrda_deeplabv2_r101 (CPU: hrda_daformer_small, hrda_deeplabv2_mini)')
-        crop = cfg.crop or benchmark.crop
-        short = [d.dataset for d in benchmark.targets if min(d.scale) < crop]
-        if self.hrda and short:   # e.g. 1024² crops of 1024×512 Cityscapes: half of every crop is padding
-            warnings.warn(f'{cfg.method}: {crop}² crops are larger than the {"/".join(short)} images of {benchmark.name} '
-                          '(the rest is padding); HRDA/MIC were published on the high-resolution benchmarks '
-                          '(gta2cityscapes_hr, synthia2cityscapes_hr)')
-
-    def forward_student(self, x: Tensor, need_enc: bool = False):
-        "HRDA: every piece of one training forward (a new detail box); its context encoder features for FD."
-        if not self.hrda: return super().forward_student(x, need_enc)
-        parts = self.student(x, return_parts=True, generator=self.gen)
-        return parts, parts.enc
-
-    def student_loss(self, out, label: Tensor, weight: Tensor | None = None, reduction: str = 'all') -> Tensor:
-        "HRDA: (1-λ_d)·CE(fused) + λ_d·CE(detail, cropped label and weight)."
-        if not self.hrda: return super().student_loss(out, label, weight, reduction)
-        return unwrap(self.model).loss(out, label, weight)[0]
-
-    @torch.no_grad()
-    def teacher_logits(self, x: Tensor) -> Tensor:
-        "HRDA: inference (context + detail tiles, unmasked attention)."
-        if not self.hrda: return super().teacher_logits(x)
-        return self.teacher(x, mode='infer').logits
-
-    def fd_input(self, x: Tensor) -> Tensor:
-        "HRDA: the context-scale image, whose encoder features the student's LR features are compared with."
-        if not self.hrda: return x
-        return F.interpolate(x, scale_factor=unwrap(self.model).s_c, mode='bilinear', align_corners=False)
+def require_multi_resolution(model, cfg: Config, wanted: bool = True, hint: str = ''):
+    "Refuse a model that is (not) multi-resolution, naming the ones to use."
+    if bool(unwrap(model).multi_resolution) != wanted:
+        raise ConfigError(hint or f'{cfg.method}: model {cfg.model!r} is not an HRDA model; use hrda_daformer_mitb5 or '
+                                  'hrda_deeplabv2_r101 (CPU: hrda_daformer_small, hrda_deeplabv2_mini)')
 
 # %% ../../nbs/51_methods.hrda_mic.ipynb #c008
 _HRDA_REAL = dict(model='hrda_daformer_mitb5', model_args={'pretrained': 'mit_b5.pth'}, crop=1024,
@@ -68,64 +40,70 @@ _HRDA_SMALL = dict(model='hrda_daformer_small', iters=2000, ckpt_every=250,
                    eval_mode='slide', slide_window=128, slide_stride=64)   # windows of the 128² training crop
 
 @METHODS.register('hrda')
-class HRDASelf(HRDASelfTraining):
+class HRDASelf(SelfTraining):
     "HRDA: DAFormer self-training with the multi-resolution HRDA segmentor (DAFormer or DeepLabV2 inside)."
+    defaults = HRDA_DEFAULTS
     small_defaults = dict(alpha=0.99, rcs_min_crop_ratio=0.5)
     small_budget = _HRDA_SMALL
     real_budget = _HRDA_REAL
 
-# %% ../../nbs/51_methods.hrda_mic.ipynb #c010
+    def __init__(self, cfg: Config, benchmark, device: torch.device):
+        super().__init__(cfg, benchmark, device)
+        require_multi_resolution(self.model, cfg)
+        warn_if_crops_exceed_targets(cfg.method, cfg.crop or benchmark.crop, benchmark)
+
+# %% ../../nbs/51_methods.hrda_mic.ipynb #c009
 MIC_DEFAULTS = {**HRDA_DEFAULTS,
                 'mic_base': 'hrda',     # 'hrda' (MIC(HRDA), an HRDA model) or 'daformer' (MIC(DAFormer), a plain segmentor)
                 'mic_lambda': 1.0,      # λ_m
                 'mic_ratio': 0.7,       # share of hidden patches
                 'mic_patch': None,      # patch size b in pixels; None: crop height / 16 (64 at 1024², 32 at 512²)
-                'mic_aug': True}        # fresh colour jitter + blur on the masked target ('separatetrgaug')
+                'mic_aug': True,        # fresh colour jitter + blur on the masked target ('separatetrgaug')
+                'mic_aug_draws': 'batch'}   # its σ and jitter order once per batch (released) or per 'image'
+_DAFORMER_MARGINS = dict(margins_on='crop', ignore_top=15, ignore_bottom=120, ignore_left=0, ignore_right=0,
+                         margin_ref=512, rcs_min_crop_ratio=0.5)
 
 @METHODS.register('mic')
-class MIC(HRDASelfTraining):
+class MIC(SelfTraining):
     "MIC: masked image consistency on the target, on top of HRDA (default) or DAFormer self-training."
     defaults = MIC_DEFAULTS
-    needs_hrda = False
     small_defaults = dict(alpha=0.99, rcs_min_crop_ratio=0.5)
     small_budget = _HRDA_SMALL
     real_budget = _HRDA_REAL
 
     @classmethod
     def resolve_method_args(cls, given: dict, small: bool, name: str = '') -> dict:
-        "MIC(DAFormer) keeps DAFormer's RCS crop ratio (0.5) unless one is given; MIC(HRDA) HRDA's."
+        "MIC(DAFormer) keeps DAFormer's margins and RCS crop ratio unless they are given; MIC(HRDA) HRDA's."
         a = super().resolve_method_args(given, small, name)
-        if a['mic_base'] == 'daformer' and 'rcs_min_crop_ratio' not in given: a['rcs_min_crop_ratio'] = 0.5
+        if a['mic_base'] == 'daformer': a.update({k: v for k, v in _DAFORMER_MARGINS.items() if k not in given})
         return a
 
     def __init__(self, cfg: Config, benchmark, device: torch.device):
         super().__init__(cfg, benchmark, device)
         base = self.args['mic_base']
         if base not in ('hrda', 'daformer'): raise ConfigError(f"mic: mic_base must be 'hrda' or 'daformer', got {base!r}")
-        if (base == 'hrda') != self.hrda:
-            hint = ('an HRDA model (model=hrda_daformer_mitb5; CPU: hrda_daformer_small)' if base == 'hrda' else
-                    'a plain segmentor (model=daformer_mitb5 with crop=512 and eval_mode=whole; CPU: model=daformer_small eval_mode=whole)')
-            raise ConfigError(f'mic: mic_base={base!r} needs {hint}, got model {cfg.model!r}')
+        hint = ('an HRDA model (model=hrda_daformer_mitb5; CPU: hrda_daformer_small)' if base == 'hrda' else
+                'a plain segmentor (model=daformer_mitb5 with crop=512 and eval_mode=whole; CPU: model=daformer_small eval_mode=whole)')
+        require_multi_resolution(self.model, cfg, base == 'hrda', f'mic: mic_base={base!r} needs {hint}, got model {cfg.model!r}')
+        if base == 'hrda': warn_if_crops_exceed_targets(cfg.method, cfg.crop or benchmark.crop, benchmark)
 
     def check_args(self, a: dict) -> dict:
         a = super().check_args(a)
         if not 0 <= a['mic_ratio'] < 1: raise ConfigError(f"mic: mic_ratio must be in [0, 1), got {a['mic_ratio']}")
         if a['mic_patch'] is not None and a['mic_patch'] < 1: raise ConfigError(f"mic: mic_patch must be >= 1 or None, got {a['mic_patch']}")
+        if a['mic_aug_draws'] not in ('image', 'batch'): raise ConfigError(f"mic: mic_aug_draws must be 'image' or 'batch', got {a['mic_aug_draws']!r}")
         return a
 
     def masked_target(self, x_t: Tensor) -> tuple[Tensor, Tensor]:
         "(M ⊙ aug(x_T), M): a fresh strong augmentation of the target crop, then MIC's patch mask."
         a = self.args
-        x = self.augment(x_t) if a['mic_aug'] else x_t
+        x = self.augment(x_t, draws=a['mic_aug_draws']) if a['mic_aug'] else x_t
         B, _, H, W = x.shape
         M = mic_mask((B, H, W), self.gen, a['mic_patch'] or max(1, round(H / 16)), a['mic_ratio'], device=x.device)
         return mask_image(x, M), M
 
-    def extra_losses(self, batch: dict, step: int, y_t: Tensor, w_t: Tensor) -> dict[str, Tensor]:
-        "L_MIC on the masked target with the teacher's pseudo-labels and weights of the clean crop; backpropagated here."
-        x_masked, M = self.masked_target(batch['target']['img'])
-        out, _ = self.forward_student(x_masked)
-        l_mic = self.args['mic_lambda'] * self.student_loss(out, y_t, w_t)
-        l_mic.backward()
-        if self.keep_debug: self.debug.update(x_masked=x_masked.detach(), mic_mask=M)
-        return {'loss_mic': l_mic.detach()}
+    def extra_terms(self, s) -> dict[str, Tensor]:
+        "L_MIC on the masked target with the teacher's pseudo-labels and weights of the clean crop."
+        x_masked, M = self.masked_target(s.x_t)
+        s.extra.update(x_masked=x_masked, mic_mask=M)
+        return {'loss_mic': self.args['mic_lambda'] * self.seg_loss(self.seg_forward(x_masked), s.y_t, s.w_t)}

@@ -5,34 +5,41 @@
 # %% ../../nbs/50_methods.self_training.ipynb #c003
 from __future__ import annotations
 import copy, warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 import torch
 from torch import nn, Tensor
-from ..core import Config, ConfigError, DatasetLayoutError, METHODS, derive_seed
-from .base import Method, process_rank
-from .teacher import EMATeacher, unwrap
-from .pseudo_label import pseudo_label, weighted_ce, scale_margins
+from ..core import Config, ConfigError, DatasetLayoutError, METHODS
+from .base import Method
+from .teacher import EMATeacher, TeacherOut
+from ..models.base import unwrap
+from .pseudo_label import pseudo_label, scale_margins
 from .mixing import class_mix_mask, cut_mix_mask, mix
 from .augment import sample_strong_aug, apply_strong_aug
 from .feature_distance import feature_distance_loss, THING_CLASSES
 from ..data.rcs import rare_class_source_sampler, load_class_stats, class_pixel_counts, stats_record
 
 # %% auto #0
-__all__ = ['ST_DEFAULTS', 'MIX_MODES', 'encoder_of', 'SelfTraining', 'DACS', 'DAFormer', 'source_class_stats']
+__all__ = ['ST_DEFAULTS', 'MIX_MODES', 'encoder_of', 'detached', 'MixedInput', 'Step', 'rcs_args', 'check_st_args',
+           'SelfTraining', 'DACS', 'DAFormer', 'source_class_stats']
 
 # %% ../../nbs/50_methods.self_training.ipynb #c006
 ST_DEFAULTS = dict(
     alpha=0.999,               # EMA cap α of α_t = min(1 - 1/(t+1), α)
     teacher_norm='train',      # teacher BN on batch statistics ('train', DAFormer) or running ones ('eval')
     teacher_buffers='keep',    # teacher BN buffers: 'keep' (DAFormer), 'copy' or 'ema' of the student's
+    teacher_passes=1,          # N teacher passes whose mean softmax makes the pseudo-labels
+    teacher_dropout=0.0,       # Monte-Carlo Dropout2d on the classifier input during those passes (0: identical passes)
     pseudo_threshold=0.968,    # τ
     pseudo_weight='batch',     # 'batch': one scalar q per batch; 'pixel': 1[p_max >= τ]; 'none': 1
-    ignore_top=15,             # pseudo-label margins (rows/columns with weight 0) at a crop `margin_ref` high
+    ignore_top=15,             # pseudo-label margins (rows/columns with weight 0) at a crop or image `margin_ref` high
     ignore_bottom=120,
     ignore_left=0,
     ignore_right=0,
     margin_ref=512,
+    margins_on='crop',         # 'crop': the margins of each crop (DAFormer); 'image': of the whole target image (HRDA)
+    target_cat_max_ratio=1.0,  # target crop rule (released: 1.0, no look at target labels); < 1 reads target labels
     mix='class',               # 'class' (ClassMix), 'cut' (CutMix box) or 'zero' (no source pixels: the target alone)
     mix_classes='batch',       # ClassMix candidates: 'batch' (released code) or 'sample' (each image's own)
     mix_include_ignore=True,   # ClassMix counts the ignore label as a class (released code)
@@ -42,6 +49,7 @@ ST_DEFAULTS = dict(
     blur_prob=0.5,             # Gaussian blur probability
     blur_sigma=(0.15, 1.15),   # σ range of the blur
     aug_per_sample=False,      # on/off draws per image (DDB) or once per batch (DAFormer)
+    aug_draws='image',         # σ and jitter order per image (DACS's per-image loop) or per 'batch' (MIC's one call)
     blur_kernel='daformer',    # 'daformer': k(H) x k(W); 'ddb': 1 x k(H)
     src_reduction='all',       # source CE mean over all pixels (mmseg 0.16) or over 'valid' ones
     fd_lambda=0.0,             # λ_FD of the ImageNet feature distance (0: off)
@@ -49,22 +57,81 @@ ST_DEFAULTS = dict(
     fd_min_ratio=0.75,         # a cell's majority class must cover this share of it
     rcs=False,                 # rare-class sampling of the source (the trainer reads `method.source_sampler`)
     rcs_T=0.01,                # RCS temperature
-    rcs_min_pixels=3000,       # RCS: pixels of the class a file must hold (at a 1280-wide source, scaled)
+    rcs_min_pixels=3000,       # RCS: pixels of the class a file must hold (original-size files, × pixel_scale²)
     rcs_min_crop_ratio=0.5,    # RCS: a crop must hold min_pixels·ratio pixels of the class (HRDA: 2.0)
 )
 MIX_MODES = ('class', 'cut', 'zero')
 
 # %% ../../nbs/50_methods.self_training.ipynb #c008
 def encoder_of(model: nn.Module) -> nn.Module:
-    "The image encoder of a segmentor (`.backbone`) or of an HRDA wrapper (`.segmentor.backbone`)."
-    m = unwrap(model)
-    if hasattr(m, 'segmentor'): m = m.segmentor
-    if not hasattr(m, 'backbone'): raise ConfigError(f'{type(m).__name__} has no .backbone: the feature distance needs an encoder')
-    return m.backbone
+    "The image encoder of a segmentor (through DDP / compile wrappers)."
+    return unwrap(model).encoder
 
+def detached(out):
+    "A training output without its graph and without the encoder features (what `Step.outputs` keeps)."
+    if 'enc' in getattr(out, '_fields', ()): out = out._replace(enc=None)
+    return type(out)(*(v.detach() if torch.is_tensor(v) else v for v in out))
+
+@dataclass
+class MixedInput:
+    "One mixed crop a step trains on."
+    x: Tensor                    # [B,3,H,W] the mixed image (before strong augmentation)
+    y: Tensor                    # [B,H,W] its label
+    w: Tensor                    # [B,H,W] its pixel weights
+    mask: Tensor | None = None   # [B,H,W] True where source pixels were pasted
+    weight: float = 1.0          # factor of its loss
+    name: str = 'mix'            # its loss is logged as loss_{name}; its output kept as outputs[name]
+    x_aug: Tensor | None = None  # the image the student saw (set by the step)
+
+@dataclass
+class Step:
+    "What one self-training iteration has computed so far."
+    batch: dict
+    t: int
+    x_s: Tensor                          # [B,3,H,W] source crops
+    y_s: Tensor                          # [B,H,W] their labels
+    x_t: Tensor                          # [B,3,H,W] target crops
+    teacher: TeacherOut | None = None    # the teacher on the clean target crops
+    y_t: Tensor | None = None            # [B,H,W] pseudo-labels
+    w_t: Tensor | None = None            # [B,H,W] their weights
+    mixed: list = field(default_factory=list)     # MixedInput
+    outputs: dict = field(default_factory=dict)   # name -> student output without its graph
+    losses: dict = field(default_factory=dict)    # name -> detached value, for the log
+    extra: dict = field(default_factory=dict)     # anything else a method's hooks share
+    @property
+    def src(self) -> dict: return self.batch['source']
+    @property
+    def tgt(self) -> dict: return self.batch['target']
+
+# %% ../../nbs/50_methods.self_training.ipynb #m002
+def rcs_args(args: dict, bench) -> dict | None:
+    "Rare-class sampling arguments (T, min_pixels at the benchmark's pixel scale, min_crop_ratio), or None when off."
+    if not args['rcs']: return None
+    scale = getattr(bench, 'pixel_scale', 1.0)
+    return dict(T=args['rcs_T'], min_pixels=max(1, int(round(args['rcs_min_pixels'] * scale ** 2))),
+                min_crop_ratio=args['rcs_min_crop_ratio'])
+
+def check_st_args(a: dict, method: str, num_classes: int) -> dict:
+    "Validate self-training hyper-parameters with messages that name them."
+    choices = {'mix': MIX_MODES, 'src_reduction': ('all', 'valid'), 'margins_on': ('crop', 'image'), 'aug_draws': ('image', 'batch')}
+    for k, ok in choices.items():
+        if a[k] not in ok: raise ConfigError(f'{method}: {k} must be one of {ok}, got {a[k]!r}')
+    if a['fd_lambda'] < 0: raise ConfigError(f"{method}: fd_lambda must be >= 0, got {a['fd_lambda']}")
+    if not (isinstance(a['teacher_passes'], int) and a['teacher_passes'] >= 1):
+        raise ConfigError(f"{method}: teacher_passes must be an integer >= 1, got {a['teacher_passes']!r}")
+    if not 0 <= a['teacher_dropout'] < 1: raise ConfigError(f"{method}: teacher_dropout must be in [0, 1), got {a['teacher_dropout']}")
+    if not 0 < a['target_cat_max_ratio'] <= 1:
+        raise ConfigError(f"{method}: target_cat_max_ratio must be in (0, 1], got {a['target_cat_max_ratio']}")
+    if a['fd_classes'] is not None:
+        bad = [c for c in a['fd_classes'] if not 0 <= int(c) < num_classes]
+        if bad: raise ConfigError(f'{method}: fd_classes {bad} are not classes of this benchmark (0..{num_classes - 1})')
+    return a
+
+# %% ../../nbs/50_methods.self_training.ipynb #m003
 class SelfTraining(Method):
-    "DACS/DAFormer mean-teacher self-training with ClassMix; its pieces are small methods that subclasses override."
+    "DACS/DAFormer mean-teacher self-training with ClassMix, as a sequence of hooks over a `Step`."
     defaults = ST_DEFAULTS
+    seed_id, gen_name = 50, 'self_training'
     small_budget: dict = dict(model='deeplabv2_mini')   # Config defaults on the small benchmarks (train_defaults)
     real_budget: dict = dict(model='deeplabv2red_r101_v1c', model_args={'pretrained': 'imagenet'})
 
@@ -74,80 +141,103 @@ class SelfTraining(Method):
         self.teacher = EMATeacher(self.model, a['alpha'], a['teacher_buffers'], a['teacher_norm'])
         # the frozen ImageNet encoder: a copy of the student's encoder as initialised (ImageNet weights on real runs)
         self.imnet = copy.deepcopy(encoder_of(self.model)).requires_grad_(False).eval() if a['fd_lambda'] > 0 else None
-        self.gen = torch.Generator().manual_seed(derive_seed(cfg.seed, 50, process_rank()))
-        self.source_sampler = self.rare_class_sampler() if a['rcs'] else None   # read by the trainer's loader
-        self.keep_debug, self.debug, self._checked_rcs = False, {}, False
+        rcs, count = self.rcs, benchmark.small if hasattr(benchmark, 'small') else False
+        self.source_sampler = None if rcs is None else rare_class_source_sampler(   # the default stage's data read it
+            rcs['T'], rcs['min_pixels'], rcs['min_crop_ratio'], stats=lambda src: source_class_stats(src, count_if_missing=count))
+        self.record, self.last, self._warned = False, None, set()   # record: keep the last `Step` (tests, figures)
 
-    def check_args(self, a: dict) -> dict:
-        "Validate the hyper-parameters with messages that name them."
-        if a['mix'] not in MIX_MODES: raise ConfigError(f"{self.cfg.method}: mix must be one of {MIX_MODES}, got {a['mix']!r}")
-        if a['src_reduction'] not in ('all', 'valid'): raise ConfigError(f"{self.cfg.method}: src_reduction must be 'all' or 'valid', got {a['src_reduction']!r}")
-        if a['fd_lambda'] < 0: raise ConfigError(f"{self.cfg.method}: fd_lambda must be >= 0, got {a['fd_lambda']}")
-        if a['fd_classes'] is not None:
-            bad = [c for c in a['fd_classes'] if not 0 <= int(c) < self.num_classes]
-            if bad: raise ConfigError(f'{self.cfg.method}: fd_classes {bad} are not classes of this benchmark (0..{self.num_classes - 1})')
-        return a
+    def check_args(self, a: dict) -> dict: return check_st_args(a, self.cfg.method, self.num_classes)
+    @property
+    def rcs(self) -> dict | None: return rcs_args(self.args, self.bench)
 
     @classmethod
     def train_defaults(cls, small: bool) -> dict:
         "The base recipe (AdamW, poly with warm-up) with this method's model and budget."
         return {**super().train_defaults(small), **(cls.small_budget if small else cls.real_budget)}
 
-    def generators(self) -> dict[str, torch.Generator]: return {'self_training': self.gen}
+    def data_spec(self, **changes):
+        "The default stage's data: the target crop rule, and a `valid` map when the margins are the image's (HRDA)."
+        a = self.args
+        margins = (a['ignore_top'], a['ignore_bottom'], a['ignore_left'], a['ignore_right']) if a['margins_on'] == 'image' else None
+        return super().data_spec(**{**dict(target_cat_max_ratio=a['target_cat_max_ratio'], target_margins=margins,
+                                           margin_ref=a['margin_ref']), **changes})
 
-    # -- rare-class sampling (the trainer passes `source_sampler` to `Benchmark.train_loader`) -------------
-    @property
-    def rcs(self) -> dict | None:
-        "Rare-class sampling arguments (T, min_pixels scaled to the source size, min_crop_ratio), or None when off."
-        if not self.args['rcs']: return None
-        w = self.bench.sources[0].scale[0] if getattr(self.bench, 'sources', None) else 1280
-        return dict(T=self.args['rcs_T'], min_pixels=max(1, int(round(self.args['rcs_min_pixels'] * (w / 1280) ** 2))),
-                    min_crop_ratio=self.args['rcs_min_crop_ratio'])
+    def warn_once(self, key: str, msg: str):
+        if key not in self._warned: self._warned.add(key); warnings.warn(msg)
 
-    def rare_class_sampler(self):
-        "`source_sampler` for the trainer: each source's statistics from its prepared files, counted from the labels on synthetic data."
-        rcs, count = self.rcs, self.bench.small
-        return rare_class_source_sampler(rcs['T'], rcs['min_pixels'], rcs['min_crop_ratio'],
-                                         stats=lambda source: source_class_stats(source, count_if_missing=count))
+    def train_step(self, batch: dict, t: int) -> dict[str, Tensor]:
+        s = self.begin_step(batch, t)                            # 1. checks, EMA teacher
+        out = self.seg_forward(s.x_s)                            # 2. source CE (+ feature distance)
+        self.backward(s, self.source_terms(s, out), 'source', out); del out
+        s.teacher = self.teacher_out(s.x_t, s)                   # 3. pseudo-labels on the clean target
+        s.y_t, s.w_t = self.pseudo_labels(s)
+        s.mixed = self.mixed_inputs(s)                           # 4. mixed crops (ClassMix)
+        for mi in s.mixed:
+            mi.x_aug = self.augment(mi.x)                        # 5. strong augmentation, mixed CE
+            out = self.seg_forward(mi.x_aug)
+            self.backward(s, self.mixed_terms(s, mi, out), mi.name, out); del out
+        self.backward(s, self.extra_terms(s))                    # 6. further losses with their own forwards (MIC)
+        s.losses['pl_weight'] = s.w_t.amax()
+        self.end_step(s)
+        if self.record: self.last = s
+        return s.losses
 
-    def _check_rcs(self, src: dict):
-        "Warn once when RCS is on but the source batches were sampled uniformly (a loader built without `source_sampler`)."
-        if self._checked_rcs or self.rcs is None: return
-        self._checked_rcs = True
-        if not any('rcs_class' in m for m in src.get('meta', [])):
-            warnings.warn(f'{self.cfg.method}: rcs=True but the source batches were not drawn by rare-class sampling '
-                          '(the loader was built without `method.source_sampler`); training goes on with uniform sampling')
+    def backward(self, s: Step, terms: dict[str, Tensor], name: str | None = None, out=None):
+        "Sum `terms` and backpropagate them in one pass; log each; keep `out` (without its graph) as s.outputs[name]."
+        if terms:
+            total = sum(terms.values())
+            if total.requires_grad: total.backward()
+            s.losses.update({k: v.detach() for k, v in terms.items()})
+        if out is not None: s.outputs[name] = detached(out)
 
-    # -- the pieces ------------------------------------------------------------------------------------------
-    def forward_student(self, x: Tensor, need_enc: bool = False) -> tuple[Any, list | None]:
-        "Student output for `student_loss`, and its encoder features when `need_enc` (through DDP/compile wrappers)."
-        if not need_enc: return self.student(x), None
-        store = []
-        h = encoder_of(self.model).register_forward_hook(lambda m, i, o: store.append(o))
-        try: out = self.student(x)
-        finally: h.remove()
-        return out, store[-1]
+    # -- the hooks -----------------------------------------------------------------------------------------------
+    def begin_step(self, batch: dict, t: int) -> Step:
+        "Check the batch, update the EMA teacher (at the start of the iteration, as DAFormer) and open the record."
+        src, tgt = batch['source'], batch['target']
+        if src['img'].shape != tgt['img'].shape:
+            raise ConfigError(f"{self.cfg.method}: source crops {tuple(src['img'].shape)} and target crops "
+                              f"{tuple(tgt['img'].shape)} differ; mixing needs equal crops (is the crop larger than the "
+                              'resized images of one domain?)')
+        if self.rcs is not None and not any('rcs_class' in m for m in src.get('meta', [])):
+            self.warn_once('rcs', f'{self.cfg.method}: rcs=True but the source batches were not drawn by rare-class sampling '
+                           '(the loader was built without `method.source_sampler`); training goes on with uniform sampling')
+        self.teacher.update(self.model, t)
+        return Step(batch, t, src['img'], src['label'], tgt['img'])
 
-    def student_loss(self, out, label: Tensor, weight: Tensor | None = None, reduction: str = 'all') -> Tensor:
-        "Pixel-weighted CE of the student output (logits upsampled to the label)."
-        return weighted_ce(out.logits, label, weight, reduction=reduction)
+    def source_terms(self, s: Step, out) -> dict[str, Tensor]:
+        "Loss terms of the student's source output: L_src (+ L_FD on its encoder features)."
+        terms = {'loss_src': self.seg_loss(out, s.y_s, reduction=self.args['src_reduction'])}
+        if self.imnet is not None: terms['loss_fd'] = self.fd_loss(out.enc, s.x_s, s.y_s)
+        return terms
 
-    @torch.no_grad()
-    def teacher_logits(self, x: Tensor) -> Tensor:
-        "Teacher logits for the pseudo-labels (any stride)."
-        return self.teacher(x).logits
+    def fd_loss(self, enc: list, x_s: Tensor, y_s: Tensor) -> Tensor:
+        "λ_FD · mean ||F_θ − F_IN||₂ over the thing-class cells of the last encoder stage."
+        self.imnet.eval()  # stays in eval mode whatever the method's mode
+        with torch.no_grad(): f_in = self.imnet(unwrap(self.model).encoder_input(x_s))[-1]
+        a = self.args
+        return feature_distance_loss(enc[-1], f_in, y_s, None if a['fd_classes'] is None else tuple(a['fd_classes']),
+                                     a['fd_lambda'], a['fd_min_ratio'], self.num_classes)
+
+    def teacher_out(self, x: Tensor, s: Step) -> TeacherOut:
+        "The teacher on `x`, its logits upsampled to the crop before the softmax (N Monte-Carlo passes if asked)."
+        return self.teacher.predict(x, self.args['teacher_passes'], self.args['teacher_dropout'], size=tuple(x.shape[-2:]))
 
     def margins(self, height: int) -> tuple[int, int, int, int]:
-        "Pseudo-label margins (top, bottom, left, right) in pixels of a crop `height` pixels high."
+        "Pseudo-label margins (top, bottom, left, right) in pixels of a crop or image `height` pixels high."
         a = self.args
         return scale_margins((a['ignore_top'], a['ignore_bottom'], a['ignore_left'], a['ignore_right']), height, a['margin_ref'])
 
     @torch.no_grad()
-    def pseudo_labels(self, x_t: Tensor, tgt: dict) -> tuple[Tensor, Tensor]:
-        "(ŷ_T, w_T) on the clean target crop: teacher argmax, confidence weight, margins and validity map."
-        top, bottom, left, right = self.margins(x_t.shape[-2])
-        return pseudo_label(self.teacher_logits(x_t), self.args['pseudo_threshold'], self.args['pseudo_weight'],
-                            top, bottom, left, right, size=tuple(x_t.shape[-2:]), valid=tgt.get('valid'))
+    def pseudo_labels(self, s: Step) -> tuple[Tensor, Tensor]:
+        "(ŷ_T, w_T): argmax and confidence weight of the teacher's softmax, 0 in the margins (of the crop or the image)."
+        valid = s.tgt.get('valid')
+        on_crop = self.args['margins_on'] == 'crop' or valid is None
+        if on_crop and self.args['margins_on'] == 'image':
+            self.warn_once('valid', f'{self.cfg.method}: margins_on=image, but the target batch has no `valid` map '
+                           '(a loader built without `data_spec()`); the margins are applied to the crop')
+        top, bottom, left, right = self.margins(s.x_t.shape[-2]) if on_crop else (0, 0, 0, 0)
+        return pseudo_label(s.teacher.probs, self.args['pseudo_threshold'], self.args['pseudo_weight'], top, bottom, left,
+                            right, is_prob=True, valid=None if on_crop else valid)
 
     def mix_mask(self, y_s: Tensor) -> Tensor:
         "[B,H,W] bool, True where source pixels are pasted."
@@ -157,62 +247,28 @@ class SelfTraining(Method):
         if a['mix'] == 'cut': return cut_mix_mask(tuple(y_s.shape), self.gen, a['mix_area'], device=y_s.device)
         return torch.zeros(y_s.shape, dtype=torch.bool, device=y_s.device)
 
-    def mixed_batch(self, x_s, y_s, x_t, y_t, w_t) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-        "(x_mix, y_mix, w_mix, M): source pixels under M with weight 1, target pixels with their pseudo-label and weight."
-        M = self.mix_mask(y_s)
-        return mix(M, x_s, x_t), mix(M, y_s, y_t), mix(M, torch.ones_like(w_t), w_t), M
+    def mixed_inputs(self, s: Step) -> list[MixedInput]:
+        "The step's mixed crops: source pixels under M with weight 1, target pixels with their pseudo-label and weight."
+        M = self.mix_mask(s.y_s)
+        return [MixedInput(mix(M, s.x_s, s.x_t), mix(M, s.y_s, s.y_t), mix(M, torch.ones_like(s.w_t), s.w_t), M)]
 
-    def augment(self, x: Tensor) -> Tensor:
-        "Strong augmentation of normalised images (colour jitter, then blur), drawn from the method's generator."
+    def augment(self, x: Tensor, draws: str | None = None) -> Tensor:
+        "Strong augmentation of normalised images (colour jitter, then blur) from the method's generator; `draws` as `aug_draws`."
         a = self.args
         p = sample_strong_aug(x.shape[0], self.gen, a['jitter_prob'], a['blur_prob'], a['jitter_strength'],
-                              tuple(a['blur_sigma']), a['aug_per_sample'])
+                              tuple(a['blur_sigma']), a['aug_per_sample'], draws or a['aug_draws'])
         return apply_strong_aug(x, p, a['blur_kernel'])
 
-    def fd_input(self, x: Tensor) -> Tensor:
-        "The image the frozen ImageNet encoder sees (HRDA: the context scale)."
-        return x
+    def mixed_terms(self, s: Step, mi: MixedInput, out) -> dict[str, Tensor]:
+        "Loss terms of the student's output on one mixed crop: its weight times the pixel-weighted CE."
+        return {f'loss_{mi.name}': mi.weight * self.seg_loss(out, mi.y, mi.w)}
 
-    def fd_loss(self, enc: list, x_s: Tensor, y_s: Tensor) -> Tensor:
-        "λ_FD · mean ||F_θ − F_IN||₂ over the thing-class cells of the last encoder stage."
-        self.imnet.eval()  # stays in eval mode whatever the method's mode
-        with torch.no_grad(): f_in = self.imnet(self.fd_input(x_s))[-1]
-        a = self.args
-        return feature_distance_loss(enc[-1], f_in, y_s, None if a['fd_classes'] is None else tuple(a['fd_classes']),
-                                     a['fd_lambda'], a['fd_min_ratio'], self.num_classes)
-
-    def extra_losses(self, batch: dict, step: int, y_t: Tensor, w_t: Tensor) -> dict[str, Tensor]:
-        "Further losses after the mixed one (MIC); each calls backward itself and is returned detached."
+    def extra_terms(self, s: Step) -> dict[str, Tensor]:
+        "Further loss terms after the mixed ones, with forwards of their own (MIC)."
         return {}
 
-    # -- one step -----------------------------------------------------------------------------------------------
-    def train_step(self, batch: dict, step: int) -> dict[str, Tensor]:
-        src, tgt = batch['source'], batch['target']
-        x_s, y_s, x_t = src['img'], src['label'], tgt['img']
-        if x_s.shape != x_t.shape:
-            raise ConfigError(f'{self.cfg.method}: source crops {tuple(x_s.shape)} and target crops {tuple(x_t.shape)} differ; '
-                              'mixing needs equal crops (is the crop larger than the resized images of one domain?)')
-        self._check_rcs(src)
-        self.teacher.update(self.model, step)                 # 1. EMA at the start of the iteration
-        fd = self.imnet is not None
-        out_s, enc = self.forward_student(x_s, need_enc=fd)  # 2. source CE (+ feature distance)
-        l_src = self.student_loss(out_s, y_s, reduction=self.args['src_reduction'])
-        l_fd = self.fd_loss(enc, x_s, y_s) if fd else None
-        (l_src + l_fd if fd else l_src).backward()
-        del out_s, enc
-        y_t, w_t = self.pseudo_labels(x_t, tgt)              # 3. pseudo-labels on the clean target
-        x_m, y_m, w_m, M = self.mixed_batch(x_s, y_s, x_t, y_t, w_t)   # 4. ClassMix
-        x_m = self.augment(x_m)                              # 5. strong augmentation
-        out_m, _ = self.forward_student(x_m)
-        l_mix = self.student_loss(out_m, y_m, w_m)
-        l_mix.backward()
-        losses = {'loss_src': l_src.detach(), 'loss_mix': l_mix.detach(), 'pl_weight': w_t.amax()}
-        if fd: losses['loss_fd'] = l_fd.detach()
-        if self.keep_debug:
-            self.debug = {k: v.detach() for k, v in dict(x_s=x_s, y_s=y_s, x_t=x_t, y_t=y_t, w_t=w_t, M=M, x_mix=x_m,
-                                                         y_mix=y_m, w_mix=w_m).items()}
-        losses.update(self.extra_losses(batch, step, y_t, w_t))
-        return losses
+    def end_step(self, s: Step):
+        "Last hook of the step (keep what the next iteration needs in `self.carry`)."
 
 # %% ../../nbs/50_methods.self_training.ipynb #c010
 @METHODS.register('dacs')

@@ -5,13 +5,17 @@
 # %% ../../nbs/30_methods.teacher.ipynb #c003
 from __future__ import annotations
 import copy
+from contextlib import contextmanager, nullcontext
+from typing import NamedTuple, Optional
 import torch
+import torch.nn.functional as F
 from torch import nn, Tensor
 from ..core import ConfigError
+from ..models.base import resize_to, unwrap
 
 # %% auto #0
-__all__ = ['BUFFER_MODES', 'STOCHASTIC_NAMES', 'ema_alpha', 'unwrap', 'ema_update', 'is_stochastic', 'set_teacher_mode',
-           'EMATeacher']
+__all__ = ['BUFFER_MODES', 'STOCHASTIC_NAMES', 'ema_alpha', 'ema_update', 'is_stochastic', 'set_teacher_mode', 'TeacherOut',
+           'classifier_dropout', 'EMATeacher']
 
 # %% ../../nbs/30_methods.teacher.ipynb #c006
 def ema_alpha(t: int,  # iteration index, 0 for the first iteration
@@ -24,13 +28,6 @@ def ema_alpha(t: int,  # iteration index, 0 for the first iteration
 
 # %% ../../nbs/30_methods.teacher.ipynb #c011
 BUFFER_MODES = ('keep', 'copy', 'ema')
-
-def unwrap(model: nn.Module) -> nn.Module:
-    "The plain module inside DDP / DataParallel / `torch.compile` wrappers."
-    while True:
-        if hasattr(model, '_orig_mod'): model = model._orig_mod
-        elif isinstance(model, (nn.parallel.DistributedDataParallel, nn.DataParallel)): model = model.module
-        else: return model
 
 def _matched(t_items, s_items, what: str):
     t, s = dict(t_items), dict(s_items)
@@ -80,6 +77,25 @@ def set_teacher_mode(model: nn.Module,
         if is_stochastic(m): m.training = False
     return model
 
+# %% ../../nbs/30_methods.teacher.ipynb #t002
+class TeacherOut(NamedTuple):
+    "The teacher's view of a batch."
+    logits: Tensor                    # [B,C,h,w] logits at the model's stride (mean over passes)
+    probs: Tensor                     # [B,C,h,w] fp32 softmax (mean of the passes' softmaxes)
+    feat: Tensor                      # [B,D,h',w'] decoder feature (mean over passes)
+    samples: Optional[Tensor] = None  # [N,B,C,h,w] each pass's softmax when N > 1
+
+@contextmanager
+def classifier_dropout(model: nn.Module, p: float):
+    "Within the block, `Dropout2d(p)` (active whatever the mode) drops the input channels of `model.classifier`."
+    if not 0 <= p < 1: raise ConfigError(f'classifier_dropout: p must be in [0, 1), got {p}')
+    def drop(module, args): return (F.dropout2d(args[0], p, training=True),) + tuple(args[1:])
+    h = unwrap(model).classifier.register_forward_pre_hook(drop)
+    try: yield
+    finally: h.remove()
+
+def _mean_over_passes(t: Tensor, n: int) -> Tensor: return t.unflatten(0, (n, -1)).mean(0)
+
 # %% ../../nbs/30_methods.teacher.ipynb #c020
 class EMATeacher(nn.Module):
     "A mean teacher: φ ← α_t φ + (1−α_t) θ at each `update(student, t)`; forward runs in teacher mode without grad."
@@ -110,3 +126,20 @@ class EMATeacher(nn.Module):
     def forward(self, *args, **kwargs):
         set_teacher_mode(self.model, self.norm)  # re-applied every call: method.train()/eval() must not leak in
         return self.model(*args, **kwargs)
+
+    def predict(self, x: Tensor,
+                passes: int = 1,  # N teacher passes
+                dropout: float = 0.0,  # p of the Monte-Carlo Dropout2d on the classifier input (0: N identical passes)
+                size: tuple[int, int] | None = None,  # upsample each pass's logits to (H, W) before its softmax
+                ) -> TeacherOut:
+        "The teacher's `TeacherOut` of `x` from N passes (batched) with Monte-Carlo dropout at rate `dropout`."
+        if not (isinstance(passes, int) and passes >= 1): raise ConfigError(f'teacher passes must be an integer >= 1, got {passes!r}')
+        with torch.no_grad():
+            set_teacher_mode(self.model, self.norm)
+            with classifier_dropout(self.model, dropout) if dropout > 0 else nullcontext():
+                out = self.model(x if passes == 1 else x.repeat(passes, *([1] * (x.dim() - 1))))
+            z = out.logits.float() if size is None else resize_to(out.logits.float(), size)   # DAFormer: resize, then softmax
+            p = z.softmax(1)
+            if passes == 1: return TeacherOut(z, p, out.feat)
+            return TeacherOut(_mean_over_passes(z, passes), _mean_over_passes(p, passes),
+                              _mean_over_passes(out.feat, passes), p.unflatten(0, (passes, -1)))

@@ -9,11 +9,12 @@ from typing import Callable, NamedTuple, Optional
 import torch
 from torch import nn, Tensor
 import torch.nn.functional as F
-from ..core import DatasetLayoutError, repo_root
+from ..core import ConfigError, DatasetLayoutError, repo_root
+from ..labels import IGNORE
 
 # %% auto #0
-__all__ = ['SegOut', 'EncoderDecoder', 'resize_to', 'count_params', 'pretrained_file', 'load_torch_file', 'LoadReport',
-           'load_mapped']
+__all__ = ['REDUCTIONS', 'SegOut', 'resize_to', 'count_params', 'unwrap', 'weighted_ce', 'Segmentor', 'EncoderDecoder',
+           'pretrained_file', 'load_torch_file', 'LoadReport', 'load_mapped']
 
 # %% ../../nbs/20_models.base.ipynb #c005
 class SegOut(NamedTuple):
@@ -21,13 +22,7 @@ class SegOut(NamedTuple):
     logits: Tensor                  # [B,C,h,w] at the model's output stride
     feat: Tensor                    # [B,D,h',w'] decoder feature (prototypes, instance banks)
     aux: Optional[Tensor] = None    # [B,C,h,w] auxiliary logits, if the model has an aux classifier
-
-class EncoderDecoder(nn.Module):
-    "A backbone (image -> list of stage features) followed by a head (features -> SegOut)."
-    def __init__(self, backbone: nn.Module, head: nn.Module, num_classes: int):
-        super().__init__()
-        self.backbone, self.head, self.num_classes = backbone, head, num_classes
-    def forward(self, x: Tensor) -> SegOut: return self.head(self.backbone(x))
+    enc: Optional[list] = None      # encoder stage features; set by training forwards (the feature distance reads them)
 
 def resize_to(x: Tensor, size, mode: str = 'bilinear') -> Tensor:
     "Resize `[B,C,h,w]` logits/probabilities to `size` (h,w); a no-op when already that size."
@@ -37,6 +32,79 @@ def resize_to(x: Tensor, size, mode: str = 'bilinear') -> Tensor:
 
 def count_params(m: nn.Module, trainable_only: bool = False) -> int:
     return sum(p.numel() for p in m.parameters() if p.requires_grad or not trainable_only)
+
+def unwrap(model: nn.Module) -> nn.Module:
+    "The plain module inside DDP / DataParallel / `torch.compile` wrappers."
+    while True:
+        if hasattr(model, '_orig_mod'): model = model._orig_mod
+        elif isinstance(model, (nn.parallel.DistributedDataParallel, nn.DataParallel)): model = model.module
+        else: return model
+
+# %% ../../nbs/20_models.base.ipynb #w002
+REDUCTIONS = ('all', 'valid', 'none')
+
+def weighted_ce(logits: Tensor,  # [B,C,h,w] student logits, any stride
+                label: Tensor,  # [B,H,W] (or [B,1,H,W]) int64 train ids, `ignore_index` for ignored pixels
+                weight: Tensor | None = None,  # [B,H,W] per-pixel weight, e.g. from `pseudo_label` and mixing
+                ignore_index: int = IGNORE,
+                reduction: str = 'all',  # 'all': mean over all B·H·W pixels (mmseg 0.16); 'valid': over non-ignored; 'none'
+                ) -> Tensor:
+    "Pixel-weighted cross-entropy with logits bilinearly upsampled to the label size (mmseg `seg_weight` semantics)."
+    if reduction not in REDUCTIONS: raise ConfigError(f'weighted_ce: reduction must be one of {REDUCTIONS}, got {reduction!r}')
+    if label.dim() == 4: label = label.squeeze(1)
+    if label.dim() != 3: raise ValueError(f'weighted_ce: expected label [B,H,W], got shape {tuple(label.shape)}')
+    if weight is not None and weight.shape != label.shape:
+        raise ValueError(f'weighted_ce: weight shape {tuple(weight.shape)} differs from label shape {tuple(label.shape)}')
+    z = resize_to(logits.float(), label.shape[-2:])  # the loss in fp32, as mmseg's force_fp32
+    ce = F.cross_entropy(z, label.long(), ignore_index=ignore_index, reduction='none')  # 0 at ignored pixels
+    if weight is not None: ce = ce * weight.to(ce.dtype)
+    if reduction == 'none': return ce
+    if reduction == 'all': return ce.mean()
+    return ce.sum() / (label != ignore_index).sum().clamp_min(1)
+
+# %% ../../nbs/20_models.base.ipynb #w006
+class Segmentor(nn.Module):
+    "The interface every udass segmentor implements; methods use nothing else (see the table above)."
+    multi_resolution: bool = False   # HRDA: trains on a context and a detail crop, infers in tiles
+
+    def forward(self, x: Tensor, train: bool = False, generator: Optional[torch.Generator] = None, **kw):
+        "Inference `SegOut` of `x`; with `train=True` a training forward (its output is what `loss` takes)."
+        return self.forward_train(x, generator, **kw) if train else self.infer(x)
+
+    def infer(self, x: Tensor) -> SegOut: raise NotImplementedError
+    def forward_train(self, x: Tensor, generator: Optional[torch.Generator] = None, **kw): raise NotImplementedError
+    def loss(self, out, label: Tensor, weight: Optional[Tensor] = None, reduction: str = 'all') -> Tensor:
+        raise NotImplementedError
+    @property
+    def encoder(self) -> nn.Module: raise NotImplementedError
+    @property
+    def classifier(self) -> nn.Module: raise NotImplementedError
+    def encoder_input(self, x: Tensor) -> Tensor:
+        "The image the encoder sees in a training forward of `x`."
+        return x
+
+class EncoderDecoder(Segmentor):
+    "A backbone (image -> list of stage features) followed by a head (features -> SegOut)."
+    def __init__(self, backbone: nn.Module, head: nn.Module, num_classes: int,
+                 aux_weight: float = 0.0):   # weight of the aux logits' CE in `loss` (multi-level DeepLabV2: 0.1)
+        super().__init__()
+        self.backbone, self.head, self.num_classes, self.aux_weight = backbone, head, num_classes, aux_weight
+
+    def infer(self, x: Tensor) -> SegOut: return self.head(self.backbone(x))
+    def forward_train(self, x: Tensor, generator: Optional[torch.Generator] = None) -> SegOut:
+        feats = self.backbone(x)
+        return self.head(feats)._replace(enc=feats)
+
+    def loss(self, out: SegOut, label: Tensor, weight: Optional[Tensor] = None, reduction: str = 'all') -> Tensor:
+        "CE(logits) (+ aux_weight · CE(aux))."
+        l = weighted_ce(out.logits, label, weight, reduction=reduction)
+        if self.aux_weight and out.aux is not None: l = l + self.aux_weight * weighted_ce(out.aux, label, weight, reduction=reduction)
+        return l
+
+    @property
+    def encoder(self) -> nn.Module: return self.backbone
+    @property
+    def classifier(self) -> nn.Module: return self.head.classifier
 
 # %% ../../nbs/20_models.base.ipynb #c008
 def pretrained_file(name_or_path, published_at: str = '', root=None) -> Path:

@@ -79,6 +79,8 @@ class DAFormerHead(nn.Module):
         self.dropout = nn.Dropout2d(dropout)
         self.conv_seg = nn.Conv2d(channels, num_classes, 1)
         nn.init.normal_(self.conv_seg.weight, 0, 0.01); nn.init.zeros_(self.conv_seg.bias)
+    @property
+    def classifier(self) -> nn.Module: return self.conv_seg
     def forward(self, feats: Sequence[Tensor]) -> SegOut:
         E = self.fuse_layer(_embed_concat(self.embed_layers, feats))
         return SegOut(self.conv_seg(self.dropout(E)), E)
@@ -91,6 +93,8 @@ class SegFormerHead(nn.Module):
         self.linear_fuse = ConvBNReLU(embed_dim * len(in_dims), embed_dim, 1)
         self.dropout = nn.Dropout2d(dropout)
         self.linear_pred = nn.Conv2d(embed_dim, num_classes, 1)
+    @property
+    def classifier(self) -> nn.Module: return self.linear_pred
     def forward(self, feats: Sequence[Tensor]) -> SegOut:
         E = self.linear_fuse(_embed_concat(self.linear_c, feats))
         return SegOut(self.linear_pred(self.dropout(E)), E)

@@ -76,6 +76,8 @@ class DLV2AdapterHead(nn.Module):
         self.conv_seg = nn.Conv2d(channels, num_classes, 1)
         nn.init.normal_(self.conv_seg.weight, 0, 0.01); nn.init.zeros_(self.conv_seg.bias)
         self.aux_classifier = _aux_classifier(aux_in_channels, num_classes)
+    @property
+    def classifier(self) -> nn.Module: return self.conv_seg
     def forward(self, feats: list[Tensor]) -> SegOut:
         x = feats[-1]
         feat = self.bottleneck(torch.cat([m(x) for m in self.aspp_modules], 1))
@@ -95,6 +97,8 @@ class ProDAHead(nn.Module):
         self.cls = nn.Conv2d(channels, num_classes, 1, bias=False)
         nn.init.normal_(self.cls.weight, 0, 0.01)
         self.aux_classifier = _aux_classifier(aux_in_channels, num_classes)
+    @property
+    def classifier(self) -> nn.Module: return self.cls
     def forward(self, feats: list[Tensor]) -> SegOut:
         feat = self.aspp(feats[-1])
         aux = self.aux_classifier(feats[2]) if self.aux_classifier is not None else None
@@ -115,6 +119,7 @@ def deeplabv2(num_classes: int,
               head: str = 'aspp',                # 'aspp', 'adapter' or 'proda'
               dilations: Optional[Sequence[int]] = None,  # None: the head's default
               aux: bool = False,                 # multi-level: aux ASPP-sum classifier on c3, logits in SegOut.aux
+              aux_weight: float = 0.1,           # with aux: weight of its CE in the model's loss (multi-level DeepLab: 0.1)
               **head_kw) -> EncoderDecoder:      # e.g. channels=, dropout= for the adapter/ProDA heads
     "A DeepLabV2-family segmentor: dilated ResNet backbone + DeepLabV2 head, optionally with pretrained weights."
     if head not in HEADS: raise ConfigError(f'head={head!r}: expected one of {sorted(HEADS)}')
@@ -124,7 +129,7 @@ def deeplabv2(num_classes: int,
     if dilations is not None: head_kw['dilations'] = tuple(dilations)
     if head == 'adapter': head_kw.setdefault('norm', norm)
     model = EncoderDecoder(backbone, HEADS[head](c4, num_classes, aux_in_channels=c3 if aux else None, **head_kw),
-                           num_classes)
+                           num_classes, aux_weight=aux_weight if aux else 0.0)
     if pretrained is not None: load_segmentor_weights(model, pretrained)
     return model
 

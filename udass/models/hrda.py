@@ -9,10 +9,9 @@ import torch
 from torch import nn, Tensor
 import torch.nn.functional as F
 from ..core import ConfigError, MODELS
-from .base import SegOut, EncoderDecoder, load_mapped, resize_to
+from .base import SegOut, Segmentor, EncoderDecoder, load_mapped, resize_to, weighted_ce
 from .daformer import DAFormerHead, daformer, read_state, is_segmentor_state, _check_kw
 from .mit import load_mit_imagenet
-from ..methods.pseudo_label import weighted_ce
 
 # %% auto #0
 __all__ = ['Box', 'crop_box', 'crop', 'scale_box', 'tile_boxes', 'HRDAParts', 'HRDA', 'daformer_attention', 'deeplab_attention',
@@ -64,9 +63,12 @@ class HRDAParts(NamedTuple):
     box: Box           # detail box in detail-scale input pixels
     feat: Tensor       # context decoder feature
     enc: list          # context encoder features (for the ImageNet feature distance at feature_scale 0.5)
+    @property
+    def logits(self) -> Tensor: return self.fused   # what generic code reads of any training output
 
-class HRDA(nn.Module):
+class HRDA(Segmentor):
     "HRDA multi-resolution segmentor around any `EncoderDecoder` (context + detail crop + scale attention)."
+    multi_resolution = True
     def __init__(self,
                  segmentor_factory: Callable[[int], nn.Module],           # num_classes -> EncoderDecoder
                  attention_factory: Callable[[nn.Module, int], nn.Module],  # (segmentor, n_out) -> attention head
@@ -124,7 +126,7 @@ class HRDA(nn.Module):
         return (x.shape[-2] // self.os, x.shape[-1] // self.os)
 
     # -- training ------------------------------------------------------------------------------------
-    def forward_train(self, x: Tensor, box: Optional[Box] = None, generator: Optional[torch.Generator] = None) -> HRDAParts:
+    def forward_train(self, x: Tensor, generator: Optional[torch.Generator] = None, box: Optional[Box] = None) -> HRDAParts:
         "Context pass on the whole input, detail pass on a random (or given) box, masked attention, fusion."
         H, W = x.shape[-2:]
         box = box or crop_box(H, W, self.hr_crop, self.divisible, generator)
@@ -153,49 +155,42 @@ class HRDA(nn.Module):
         boxes = tile_boxes(*x.shape[-2:], self.hr_crop, self.hr_slide_stride)
         B = x.shape[0]
         tiles = self.detail(torch.cat([crop(x, b) for b in boxes]))    # all tiles in one batch, as HRDA
-        acc = tiles.new_zeros((B, tiles.shape[1]) + self._detail_grid(x))
-        cnt = tiles.new_zeros((1, 1) + self._detail_grid(x))
+        (gh, gw), acc = self._detail_grid(x), 0
+        cnt = tiles.new_zeros((1, 1, gh, gw))
         for k, b in enumerate(boxes):
-            bb = scale_box(b, self.os)
-            crop(acc, bb)[...] += tiles[k * B:(k + 1) * B]
+            y1, y2, x1, x2 = bb = scale_box(b, self.os)
+            acc = acc + F.pad(tiles[k * B:(k + 1) * B], (x1, gw - x2, y1, gh - y2))   # out of place: differentiable
             crop(cnt, bb)[...] += 1
         return SegOut(self.fuse(lr_out.logits, a, acc / cnt), lr_out.feat)
 
-    def forward(self, x: Tensor, mode: Optional[str] = None, box: Optional[Box] = None,
-                generator: Optional[torch.Generator] = None, return_parts: bool = False):
-        "Training mode: random detail box (`HRDAParts` with return_parts); eval mode: `inference`. `mode` overrides."
-        mode = mode or ('train' if self.training else 'infer')
-        if mode == 'infer': return self.inference(x)
-        if mode != 'train': raise ConfigError(f"HRDA.forward: mode must be 'train' or 'infer', got {mode!r}")
-        parts = self.forward_train(x, box, generator)
-        return parts if return_parts else SegOut(parts.fused, parts.feat)
+    def infer(self, x: Tensor) -> SegOut: return self.inference(x)
 
-    # -- loss and whole-image inference -----------------------------------------------------------------
-    def loss(self, parts: HRDAParts, label: Tensor, weight: Optional[Tensor] = None) -> tuple[Tensor, dict]:
-        "(1-λ_d)·CE(ŷ_F, y) + λ_d·CE(ŷ_d, crop(y)), pixel weights cropped alike; returns (loss, components)."
+    # -- loss ----------------------------------------------------------------------------------------------
+    def loss_terms(self, parts: HRDAParts, label: Tensor, weight: Optional[Tensor] = None,
+                   reduction: str = 'all') -> dict[str, Tensor]:
+        "{'fused': CE(ŷ_F, y), 'hr': CE(ŷ_d, crop(y))}, pixel weights cropped alike ('hr' only when λ_d > 0)."
         if label.shape[-2:] != (parts.fused.shape[-2] * self.os, parts.fused.shape[-1] * self.os):
             raise ConfigError(f'HRDA.loss: label size {tuple(label.shape[-2:])} must equal the detail-scale input size '
                               f'{(parts.fused.shape[-2] * self.os, parts.fused.shape[-1] * self.os)}')
-        l_f = weighted_ce(parts.fused, label, weight)
-        if self.hr_loss_weight == 0: return l_f, {'fused': l_f.detach()}
-        l_d = weighted_ce(parts.hr, crop(label, parts.box), None if weight is None else crop(weight, parts.box))
-        return (1 - self.hr_loss_weight) * l_f + self.hr_loss_weight * l_d, {'fused': l_f.detach(), 'hr': l_d.detach()}
+        terms = {'fused': weighted_ce(parts.fused, label, weight, reduction=reduction)}
+        if self.hr_loss_weight:
+            terms['hr'] = weighted_ce(parts.hr, crop(label, parts.box), None if weight is None else crop(weight, parts.box),
+                                      reduction=reduction)
+        return terms
 
-    def seg_loss(self, x: Tensor, label: Tensor, weight: Optional[Tensor] = None,
-                 generator: Optional[torch.Generator] = None) -> tuple[Tensor, HRDAParts]:
-        "One HRDA training forward and its loss: what a method calls instead of CE(model(x), y)."
-        parts = self(x, mode='train', generator=generator, return_parts=True)
-        return self.loss(parts, label, weight)[0], parts
+    def loss(self, parts: HRDAParts, label: Tensor, weight: Optional[Tensor] = None, reduction: str = 'all') -> Tensor:
+        "(1-λ_d)·CE(ŷ_F, y) + λ_d·CE(ŷ_d, crop(y))."
+        t = self.loss_terms(parts, label, weight, reduction)
+        return t['fused'] if 'hr' not in t else (1 - self.hr_loss_weight) * t['fused'] + self.hr_loss_weight * t['hr']
 
-    @torch.no_grad()
-    def pseudo_logits(self, x: Tensor) -> Tensor:
-        "The teacher's logits for pseudo-labels: `inference` upsampled to the input size."
-        return resize_to(self.inference(x).logits, x.shape[-2:])
-
-    def slide(self, x: Tensor, window=1024, stride=512) -> Tensor:
-        "Sliding-window logits at the input size (each window = `inference`), averaged; HRDA's test mode."
-        from udass.evaluate import slide_logits
-        return slide_logits(lambda w: self.inference(w).logits, x, window, stride, self.num_classes)
+    # -- what methods read -----------------------------------------------------------------------------------
+    @property
+    def encoder(self) -> nn.Module: return self.segmentor.backbone
+    @property
+    def classifier(self) -> nn.Module: return self.segmentor.classifier
+    def encoder_input(self, x: Tensor) -> Tensor:
+        "The context-scale image: a training forward's encoder features (`enc`) are those of the context pass."
+        return F.interpolate(x, scale_factor=self.s_c, mode='bilinear', align_corners=False)
 
 # %% ../../nbs/25_models.hrda.ipynb #c012
 def daformer_attention(segmentor: nn.Module, n_out: int) -> nn.Module:

@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from ..core import MODELS, ConfigError
 from .base import SegOut, resize_to, pretrained_file, load_torch_file, load_mapped, LoadReport
 from .flow import warp, resize_flow, FlowNetS, build_flownets
+from .deeplab import DeepLabV2Head
 
 # %% auto #0
 __all__ = ['TPS_PUBLISHED_AT', 'VideoParts', 'TwoFrameSegmentor', 'Accel', 'tps_key_map', 'is_tps_state', 'load_tps_checkpoint',
@@ -121,7 +122,7 @@ def load_tps_checkpoint(model: TwoFrameSegmentor, path_or_state) -> LoadReport:
     head = model.segmentor.head
     if getattr(head, 'aux_classifier', None) is None:
         raise ConfigError('TPS checkpoints have an aux classifier (layer5); build the segmentor with aux=True')
-    main = hasattr(head, 'classifier')
+    main = isinstance(head, DeepLabV2Head)   # TPS's layer6 is the ASPP-sum classifier; a ProDA head starts fresh
     fresh = lambda k: k.endswith('num_batches_tracked') or (not main and k.startswith('segmentor.head.')
                                                              and not k.startswith('segmentor.head.aux_classifier.'))
     return load_mapped(model, sd, lambda k: tps_key_map(k, main), ignore_missing=fresh)
