@@ -4,7 +4,7 @@
 
 # %% ../nbs/45_testing.ipynb #c003
 from __future__ import annotations
-import json, math, os, signal, subprocess, sys, time
+import json, math, os, signal, subprocess, sys, tempfile, time
 from pathlib import Path
 import numpy as np
 import torch
@@ -126,15 +126,17 @@ def kill_when(cmd: list[str], out_dir, cond, timeout: float = 300) -> tuple[int,
     "Start `cmd`, SIGKILL it once `cond(checkpoint)` holds for its checkpoints/last.pt; returns (stage, iter) killed at."
     from udass.train import load_checkpoint
     ck = Path(out_dir)/'checkpoints'/'last.pt'
-    p = subprocess.Popen(cmd, env=test_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    t0, seen = time.time(), None
-    while p.poll() is None and time.time() - t0 < timeout:
-        if ck.exists():
-            st = load_checkpoint(ck)
-            if cond(st): seen = (st['stage'], st['iter']); break
-        time.sleep(0.02)
-    p.send_signal(signal.SIGKILL); _, err = p.communicate()
-    assert seen is not None and p.returncode == -signal.SIGKILL, f'the run ended before it could be killed: {err[-2000:]}'
+    with tempfile.TemporaryFile('w+') as err:   # a file, not a pipe: a full pipe would stall the run
+        p = subprocess.Popen(cmd, env=test_env(), stdout=subprocess.DEVNULL, stderr=err, text=True)
+        t0, seen = time.time(), None
+        while p.poll() is None and time.time() - t0 < timeout:
+            if ck.exists():
+                st = load_checkpoint(ck)
+                if cond(st): seen = (st['stage'], st['iter']); break
+            time.sleep(0.02)
+        p.send_signal(signal.SIGKILL); p.wait()
+        err.seek(0); tail = err.read()[-2000:]
+    assert seen is not None and p.returncode == -signal.SIGKILL, f'the run ended before it could be killed: {tail}'
     assert not (Path(out_dir)/'results.json').exists()
     return seen
 

@@ -23,7 +23,7 @@ __all__ = ['EVAL_KEYS', 'NOT_RESULT_KEYS', 'resolve_config', 'mmcv_key_order', '
            'lr_factor', 'build_scheduler', 'init_distributed', 'barrier', 'broadcast_buffers', 'autocast_ctx',
            'to_device', 'rng_state', 'set_rng_state', 'save_checkpoint', 'load_checkpoint', 'evaluate_method',
            'val_scores', 'config_diff', 'check_resumable', 'training_step', 'set_trainable', 'stage_loader',
-           'stage_iters', 'wrap_networks', 'train_stage', 'end_stage', 'run', 'finish', 'rescore', 'parse_overrides',
+           'stage_iters', 'wrap_networks', 'train_stage', 'close_stage', 'run', 'finish', 'rescore', 'parse_overrides',
            'main']
 
 # %% ../nbs/41_train.ipynb #c006
@@ -331,7 +331,7 @@ def train_stage(r: _Run, stage: Stage, si: int, loader, opt, sched, start_it: in
     pbar.close()
 
 # %% ../nbs/41_train.ipynb #t024
-def end_stage(r: _Run, stage: Stage, si: int, nets: dict, iters: int):
+def close_stage(r: _Run, stage: Stage, si: int, nets: dict, iters: int):
     "Score the method if the stage asks, keep its weights if it asks, then the method's `end_stage`."
     results = None
     if stage.evaluate and r.rank == 0:
@@ -401,7 +401,7 @@ def run(cfg: Config | dict | None = None, **overrides) -> dict:
         method.wrap({})
         if world > 1: broadcast_buffers(method)
         r.streams[stage.data.stream] = loader.state_dict()
-        end_stage(r, stage, si, nets, iters)
+        close_stage(r, stage, si, nets, iters)
         total += iters if opt is not None else 0
         last = si + 1 == len(stages)
         if rank == 0: save_checkpoint(ckpt, cfg, method, opt if last else None, sched if last else None, r.streams,

@@ -141,10 +141,11 @@ class SelfTraining(Method):
         self.teacher = EMATeacher(self.model, a['alpha'], a['teacher_buffers'], a['teacher_norm'])
         # the frozen ImageNet encoder: a copy of the student's encoder as initialised (ImageNet weights on real runs)
         self.imnet = copy.deepcopy(encoder_of(self.model)).requires_grad_(False).eval() if a['fd_lambda'] > 0 else None
-        rcs, count = self.rcs, benchmark.small if hasattr(benchmark, 'small') else False
+        rcs, count = self.rcs, getattr(benchmark, 'small', False)
         self.source_sampler = None if rcs is None else rare_class_source_sampler(   # the default stage's data read it
             rcs['T'], rcs['min_pixels'], rcs['min_crop_ratio'], stats=lambda src: source_class_stats(src, count_if_missing=count))
-        self.record, self.last, self._warned = False, None, set()   # record: keep the last `Step` (tests, figures)
+        self.record, self.last = False, None   # record: keep the last `Step` (tests, figures)
+        self._warned, self._checked_rcs = set(), False
 
     def check_args(self, a: dict) -> dict: return check_st_args(a, self.cfg.method, self.num_classes)
     @property
@@ -198,9 +199,11 @@ class SelfTraining(Method):
             raise ConfigError(f"{self.cfg.method}: source crops {tuple(src['img'].shape)} and target crops "
                               f"{tuple(tgt['img'].shape)} differ; mixing needs equal crops (is the crop larger than the "
                               'resized images of one domain?)')
-        if self.rcs is not None and not any('rcs_class' in m for m in src.get('meta', [])):
-            self.warn_once('rcs', f'{self.cfg.method}: rcs=True but the source batches were not drawn by rare-class sampling '
-                           '(the loader was built without `method.source_sampler`); training goes on with uniform sampling')
+        if not self._checked_rcs and self.rcs is not None:   # the first batch tells how the loader was built
+            self._checked_rcs = True
+            if not any('rcs_class' in m for m in src.get('meta', [])):
+                warnings.warn(f'{self.cfg.method}: rcs=True but the source batches were not drawn by rare-class sampling '
+                              '(the loader was built without `method.source_sampler`); training goes on with uniform sampling')
         self.teacher.update(self.model, t)
         return Step(batch, t, src['img'], src['label'], tgt['img'])
 
