@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #c003
 from __future__ import annotations
-import dataclasses, importlib, json, os, random, tempfile
+import dataclasses, importlib, json, math, os, random, re, tempfile
 from dataclasses import dataclass, field, asdict, fields
 from pathlib import Path
 from typing import Any, Callable
@@ -13,9 +13,10 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['DATASETS', 'BENCHMARKS', 'MODELS', 'METHODS', 'UnknownNameError', 'ConfigError', 'DatasetLayoutError',
-           'DataReadError', 'NonFiniteLossError', 'Registry', 'Config', 'seed_everything', 'derive_seed', 'pick_device',
-           'atomic_write', 'atomic_write_text', 'atomic_torch_save', 'repo_root', 'resolve_path']
+__all__ = ['DATASETS', 'BENCHMARKS', 'MODELS', 'METHODS', 'PRECISIONS', 'EVAL_MODES', 'UnknownNameError', 'ConfigError',
+           'DatasetLayoutError', 'DataReadError', 'NonFiniteLossError', 'CheckpointError', 'Registry', 'Config',
+           'config_errors', 'check_config', 'seed_everything', 'derive_seed', 'pick_device', 'atomic_write',
+           'atomic_write_text', 'atomic_torch_save', 'remove_stale_temps', 'repo_root', 'resolve_path']
 
 # %% ../nbs/00_core.ipynb #c006
 class UnknownNameError(KeyError):
@@ -35,6 +36,10 @@ class DataReadError(IOError):
 
 class NonFiniteLossError(FloatingPointError):
     "Training produced a NaN or Inf loss."
+
+class CheckpointError(IOError):
+    "A checkpoint file that cannot be read (truncated, damaged, or not a udass checkpoint)."
+    def __str__(self): return self.args[0]
 
 # %% ../nbs/00_core.ipynb #c008
 def _identity(obj) -> str:
@@ -117,6 +122,7 @@ class Config:
     slide_window: int | None = None       # 'slide' inference window (pixels); None: the method's default, else the benchmark's
     slide_stride: int | None = None       # 'slide' inference stride; None: the method's default, else the benchmark's
     out_dir: str = 'outputs/run'
+    init_from: str | None = None          # checkpoint file (or run folder) whose method state a new run starts from
     method_args: dict = field(default_factory=dict)
     model_args: dict = field(default_factory=dict)
 
@@ -141,6 +147,47 @@ class Config:
         "A copy with some fields changed (unknown names rejected)."
         return Config.from_dict({**self.to_dict(), **kw})
 
+# %% ../nbs/00_core.ipynb #k002
+PRECISIONS, EVAL_MODES = ('auto', 'bf16', 'fp32'), ('whole', 'slide')
+_INT_MIN = dict(iters=1, batch_size=1, crop=1, warmup_iters=0, eval_every=0, ckpt_every=0, log_every=1, seed=0,
+                num_workers=0, slide_window=1, slide_stride=1)
+_FLOAT_RULE = dict(lr=(0, False), weight_decay=(0, True), head_lr_mult=(0, False), poly_power=(0, False))  # (low, low allowed)
+
+def _is_int(v) -> bool: return isinstance(v, int) and not isinstance(v, bool)
+def _is_num(v) -> bool: return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+def config_errors(cfg: 'Config', required=('iters', 'batch_size', 'crop', 'lr', 'weight_decay', 'optimizer')) -> list[str]:
+    "Every field of `cfg` whose type or range is wrong, as 'field: expected ..., got ...' (`required`: may not be None)."
+    errs = []
+    def bad(k, want, v): errs.append(f'{k}: expected {want}, got {v!r}')
+    for f in fields(Config):
+        k, v = f.name, getattr(cfg, f.name)
+        if v is None:
+            if k in required: bad(k, 'a value (it has no default here)', v)
+            continue
+        if k in _INT_MIN:
+            if not _is_int(v) or v < _INT_MIN[k]: bad(k, f'an integer >= {_INT_MIN[k]}', v)
+        elif k in _FLOAT_RULE:
+            lo, eq = _FLOAT_RULE[k]
+            if not _is_num(v) or not math.isfinite(v) or v < lo or (v == lo and not eq):
+                bad(k, f'a finite number {">=" if eq else ">"} {lo}', v)
+        elif k == 'momentum':
+            if not _is_num(v) or not 0 <= v < 1: bad(k, 'a number in [0, 1)', v)
+        elif k in ('deterministic', 'compile'):
+            if not isinstance(v, bool): bad(k, 'true or false', v)
+        elif k in ('method_args', 'model_args'):
+            if not isinstance(v, dict): bad(k, 'a dict (JSON object)', v)
+        elif not isinstance(v, str): bad(k, 'a string', v)
+        elif k == 'precision' and v not in PRECISIONS: bad(k, f'one of {PRECISIONS}', v)
+        elif k == 'eval_mode' and v not in EVAL_MODES: bad(k, f'one of {EVAL_MODES}', v)
+    return errs
+
+def check_config(cfg: 'Config', **kw) -> 'Config':
+    "Raise one `ConfigError` listing every bad field of `cfg`, or return it."
+    errs = config_errors(cfg, **kw)
+    if errs: raise ConfigError(f'{len(errs)} bad config value(s): ' + '; '.join(errs))
+    return cfg
+
 # %% ../nbs/00_core.ipynb #c014
 def seed_everything(seed: int, deterministic: bool = False):
     "Seed the global Python, NumPy and torch generators; optionally ask torch for deterministic kernels."
@@ -163,13 +210,26 @@ def pick_device(name: str = 'auto') -> torch.device:
     return dev
 
 # %% ../nbs/00_core.ipynb #c017
+def _umask() -> int:
+    m = os.umask(0); os.umask(m); return m
+
+def _fsync_dir(folder: Path):
+    try: fd = os.open(folder, os.O_RDONLY)
+    except OSError: return   # some file systems cannot open a folder
+    try: os.fsync(fd)
+    except OSError: pass
+    finally: os.close(fd)
+
 def atomic_write(path, write_fn: Callable[[Path], Any]):
-    "Call `write_fn(tmp_path)` then atomically rename `tmp_path` to `path`."
+    "Call `write_fn(tmp_path)`, fsync it, and atomically rename it to `path` (mode 0666 & ~umask)."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp'); os.close(fd)
     try:
         write_fn(Path(tmp))
+        with open(tmp, 'rb') as f: os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
+        _fsync_dir(path.parent)
     except BaseException:
         if os.path.exists(tmp): os.unlink(tmp)
         raise
@@ -178,6 +238,16 @@ def atomic_write(path, write_fn: Callable[[Path], Any]):
 def atomic_write_text(path, text: str): return atomic_write(path, lambda p: p.write_text(text))
 
 def atomic_torch_save(obj, path): return atomic_write(path, lambda p: torch.save(obj, p))
+
+_TEMP = re.compile(r'^\..+\.[A-Za-z0-9_]{8}\.tmp$')   # what `atomic_write`'s mkstemp names look like
+
+def remove_stale_temps(folder) -> list[Path]:
+    "Delete the temporary files a killed `atomic_write` left in `folder`; returns them."
+    folder, gone = Path(folder), []
+    if not folder.is_dir(): return gone
+    for p in folder.iterdir():
+        if p.is_file() and _TEMP.match(p.name): p.unlink(missing_ok=True); gone.append(p)
+    return gone
 
 # %% ../nbs/00_core.ipynb #c020
 def repo_root(start=None) -> Path:

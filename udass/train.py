@@ -4,27 +4,29 @@
 
 # %% ../nbs/41_train.ipynb #c003
 from __future__ import annotations
-import argparse, json, math, os, sys, time
+import argparse, json, math, os, sys, time, warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 import torch
 from torch import nn
 from tqdm.auto import tqdm
-from .core import (Config, ConfigError, NonFiniteLossError, METHODS, BENCHMARKS, seed_everything, pick_device,
-                        atomic_torch_save, atomic_write_text, resolve_path)
+from .core import (Config, ConfigError, CheckpointError, NonFiniteLossError, METHODS, BENCHMARKS, MODELS,
+                        seed_everything, pick_device, atomic_torch_save, atomic_write_text, resolve_path, config_errors,
+                        remove_stale_temps)
 from .data.transforms import normalize
 from .evaluate import evaluate, iou_row, results_table, write_report
-from .labels import PROTOCOLS
+from .labels import IGNORE, PROTOCOLS
 from .methods.base import Method, Stage, StageData, StageContext, Optim, OPTIMIZERS, SCHEDULES
 from .models.base import unwrap
 
 # %% auto #0
-__all__ = ['EVAL_KEYS', 'NOT_RESULT_KEYS', 'resolve_config', 'mmcv_key_order', 'param_groups', 'resolve_optim', 'build_optimizer',
-           'lr_factor', 'build_scheduler', 'init_distributed', 'barrier', 'broadcast_buffers', 'autocast_ctx',
-           'to_device', 'rng_state', 'set_rng_state', 'save_checkpoint', 'load_checkpoint', 'evaluate_method',
+__all__ = ['CKPT_FILES', 'EVAL_KEYS', 'NOT_RESULT_KEYS', 'resolve_config', 'crop_errors', 'mmcv_key_order', 'param_groups',
+           'resolve_optim', 'build_optimizer', 'lr_factor', 'build_scheduler', 'init_distributed', 'barrier',
+           'broadcast_buffers', 'autocast_ctx', 'to_device', 'rng_state', 'set_rng_state', 'save_checkpoint',
+           'load_checkpoint', 'latest_checkpoint', 'finite_state', 'keep_finite_checkpoint', 'evaluate_method',
            'val_scores', 'config_diff', 'check_resumable', 'training_step', 'set_trainable', 'stage_loader',
-           'stage_iters', 'wrap_networks', 'train_stage', 'close_stage', 'run', 'finish', 'rescore', 'parse_overrides',
-           'main']
+           'stage_iters', 'note_unlabelled', 'wrap_networks', 'train_stage', 'close_stage', 'check_out_dir',
+           'init_state', 'open_run', 'run_stages', 'run', 'finish', 'rescore', 'parse_overrides', 'main']
 
 # %% ../nbs/41_train.ipynb #c006
 def resolve_config(cfg: Config):
@@ -46,10 +48,24 @@ def resolve_config(cfg: Config):
     for k, v in (('eval_every', 0), ('ckpt_every', 0), ('warmup_iters', 0), ('head_lr_mult', 10.0), ('num_workers', 0)):
         if getattr(cfg, k) is None and k not in upd: upd[k] = v
     cfg = cfg.replace(**upd)
-    if cfg.optimizer not in OPTIMIZERS: raise ConfigError(f"optimizer must be one of {OPTIMIZERS}, got {cfg.optimizer!r}")
-    if cfg.precision not in ('auto', 'bf16', 'fp32'): raise ConfigError(f"precision must be 'auto', 'bf16' or 'fp32', got {cfg.precision!r}")
-    if cfg.iters is None or cfg.iters < 1: raise ConfigError(f'iters must be a positive integer, got {cfg.iters!r}')
+    errs = config_errors(cfg)
+    if isinstance(cfg.optimizer, str) and cfg.optimizer not in OPTIMIZERS: errs.append(f'optimizer: expected one of {OPTIMIZERS}, got {cfg.optimizer!r}')
+    if isinstance(cfg.model, str) and cfg.model not in MODELS: errs.append(f'model: expected one of {", ".join(MODELS.names())}, got {cfg.model!r}')
+    errs += crop_errors(cfg.crop, bench)
+    if errs: raise ConfigError(f'{len(errs)} bad config value(s): ' + '; '.join(errs))
     return cfg, bench, method_cls
+
+def crop_errors(crop, bench, model=None, model_name: str = '') -> list[str]:
+    "The crop against the benchmark's resized images (no larger than their shorter side) and the network's input sizes."
+    if not (isinstance(crop, int) and not isinstance(crop, bool)) or crop < 1: return []
+    side, name = min((min(d.scale), d.dataset) for d in bench.sources + bench.targets)
+    errs = [] if crop <= side else [f'crop: expected at most {side}, the shorter side of the resized {name} images of '
+                                    f'{bench.name} (the rest of each crop would be padding), got {crop}']
+    if model is not None:
+        div, least = getattr(unwrap(model), 'size_divisor', 1), getattr(unwrap(model), 'min_input', 1)
+        if crop % div: errs.append(f'crop: expected a multiple of {div} (the input sizes of model {model_name!r}), got {crop}')
+        if crop < least: errs.append(f'crop: expected at least {least} (the detail crop of model {model_name!r}), got {crop}')
+    return errs
 
 # %% ../nbs/41_train.ipynb #c008
 _NORMS = (nn.modules.batchnorm._BatchNorm, nn.LayerNorm, nn.GroupNorm, nn.modules.instancenorm._InstanceNorm)
@@ -147,6 +163,8 @@ def to_device(batch: dict, device) -> dict:
     return out
 
 # %% ../nbs/41_train.ipynb #c013
+CKPT_FILES = ('last.pt', 'prev.pt')   # newest first
+
 def rng_state(method: Method) -> dict:
     st = {'torch': torch.get_rng_state(), 'method': {k: g.get_state() for k, g in method.generators().items()}}
     if torch.cuda.is_available(): st['cuda'] = torch.cuda.get_rng_state_all()
@@ -158,17 +176,61 @@ def set_rng_state(method: Method, st: dict):
         if k in st['method']: g.set_state(st['method'][k])
     if 'cuda' in st and torch.cuda.is_available(): torch.cuda.set_rng_state_all(st['cuda'])
 
-def save_checkpoint(path, cfg, method, opt, sched, streams: dict, stage_idx, it, elapsed, history):
-    "`streams`: the position of every data stream by name."
-    atomic_torch_save({'version': 2, 'config': cfg.to_dict(), 'stage': stage_idx, 'iter': it, 'elapsed': elapsed,
-                       'method': method.state_dict(), 'optimizer': opt.state_dict() if opt else None,
-                       'scheduler': sched.state_dict() if sched else None, 'streams': streams,
-                       'rng': rng_state(method), 'history': history}, path)
+def save_checkpoint(path, cfg, method, opt, sched, streams: dict, stage_idx, it, elapsed, history, rotate: bool = True):
+    "`streams`: the position of every data stream by name. `rotate`: keep the current `path` as prev.pt first."
+    path = Path(path)
+    state = {'version': 2, 'config': cfg.to_dict(), 'stage': stage_idx, 'iter': it, 'elapsed': elapsed,
+             'method': method.state_dict(), 'optimizer': opt.state_dict() if opt else None,
+             'scheduler': sched.state_dict() if sched else None, 'streams': streams,
+             'rng': rng_state(method), 'history': history}
+    if rotate and path.exists(): os.replace(path, path.with_name(CKPT_FILES[1]))
+    atomic_torch_save(state, path)
 
 def load_checkpoint(path) -> dict:
-    st = torch.load(path, map_location='cpu', weights_only=True)
+    "A checkpoint (weights only); a file that does not read raises `CheckpointError` naming it."
+    path = Path(path)
+    try: st = torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as e:
+        why = (str(e).strip().splitlines() or [type(e).__name__])[0][:160]
+        if 'weights_only' in why or 'pickl' in why.lower(): why = 'not a file torch can load as plain tensors'
+        raise CheckpointError(f'{path} cannot be read ({why}): it is truncated or damaged, or not a udass checkpoint') from None
+    if not isinstance(st, dict) or not {'config', 'method', 'stage', 'iter'} <= set(st):
+        raise CheckpointError(f'{path} is not a udass checkpoint (it lacks the configuration, method state or position)')
     if 'streams' not in st: st['streams'] = {'train': st.pop('loader')}   # version 1: one loader for the whole run
     return st
+
+def latest_checkpoint(folder) -> tuple[dict | None, Path | None]:
+    "The newest checkpoint in `folder` that reads (last.pt, else prev.pt) and its path; (None, None) if there is none."
+    bad = []
+    for name in CKPT_FILES:
+        p = Path(folder)/name
+        if not p.exists(): continue
+        try: st = load_checkpoint(p)
+        except CheckpointError as e: bad.append(str(e)); continue
+        if bad: warnings.warn(f'{bad[0]}; resuming from {p} instead')
+        return st, p
+    if bad: raise CheckpointError(f'no checkpoint in {folder} can be read: {"; ".join(bad)}. Delete {folder} to train '
+                                  'this run from the start, or choose another out_dir')
+    return None, None
+
+def finite_state(st: dict) -> bool:
+    "True when every floating-point tensor of a checkpoint (method state, optimiser state) is finite."
+    def tensors(x):
+        if torch.is_tensor(x): yield x
+        elif isinstance(x, dict): yield from (t for v in x.values() for t in tensors(v))
+        elif isinstance(x, (list, tuple)): yield from (t for v in x for t in tensors(v))
+    return all(bool(torch.isfinite(t).all()) for t in tensors([st['method'], st.get('optimizer')]) if t.is_floating_point())
+
+def keep_finite_checkpoint(folder) -> tuple[Path | None, str]:
+    "After a non-finite loss: make last.pt a finite checkpoint (prev.pt if last.pt is not); returns it and what was done."
+    last, prev = (Path(folder)/n for n in CKPT_FILES)
+    if not last.exists(): return None, 'no checkpoint was written before it'
+    if finite_state(load_checkpoint(last)): return last, f'the checkpoint {last} is finite'
+    if prev.exists() and finite_state(load_checkpoint(prev)):
+        os.replace(prev, last)
+        return last, f'the last checkpoint held non-finite numbers; the one before it is now {last}'
+    os.replace(last, last.with_name('last.pt.nonfinite'))
+    return None, f'no checkpoint is finite ({last} moved to last.pt.nonfinite)'
 
 # %% ../nbs/41_train.ipynb #c015
 @torch.no_grad()
@@ -240,6 +302,8 @@ class _Run:
     history: list = field(default_factory=list)
     streams: dict = field(default_factory=dict)   # data stream name -> loader position
     trainable: dict = field(default_factory=dict)   # id(parameter) -> requires_grad as the method built it
+    last_ok: bool = True                            # checkpoints/last.pt is sound (rotate it to prev.pt on the next save)
+    unlabelled: int = 0                             # batches of a labelled domain without one labelled pixel
 
 # %% ../nbs/41_train.ipynb #t020
 def training_step(method: Method, batch: dict, it: int, opt, device, precision: str, where: str = '', hint: str = '') -> dict:
@@ -286,6 +350,19 @@ def stage_iters(stage: Stage, loader, batch_size: int) -> int:
     ds = (loader.target or loader.source).dataset
     return math.ceil(len(ds) * stage.epochs / batch_size)
 
+def note_unlabelled(r: _Run, batch: dict, stage: Stage, si: int, step: int):
+    """Log (and warn about the first three) batches of a labelled domain in which no pixel is labelled: mmseg trains on
+    them silently, with a loss of 0 for that domain; here they are trained on too, and said."""
+    for dom, b in batch.items():
+        lbl = b.get('label')
+        if lbl is None or bool((lbl != IGNORE).any()): continue
+        r.unlabelled += 1
+        files = [m.get('file', '?') for m in b.get('meta', [])]
+        r.log.write(stage_idx=si, stage=stage.name, iter=step, unlabelled={dom: files})
+        if r.unlabelled <= 3 and r.rank == 0:
+            warnings.warn(f'stage {stage.name!r}, iteration {step}: the {dom} batch has no labelled pixel (all 255; files '
+                          f'{files}); its loss is 0. Are the labels in the dataset\'s format (udass.data.prepare reports ids in no map)?')
+
 def wrap_networks(r: _Run, nets: dict[str, nn.Module]) -> dict:
     "torch.compile and DDP views of the trained networks that have trainable parameters."
     out = {}
@@ -302,10 +379,12 @@ def train_stage(r: _Run, stage: Stage, si: int, loader, opt, sched, start_it: in
     cfg, method = r.cfg, r.method
     pbar = tqdm(total=iters, initial=start_it, desc=f'{cfg.method}:{stage.name}', disable=r.rank != 0, dynamic_ncols=True)
     last_t, last_it = time.time(), start_it
-    hint = f'The last checkpoint ({r.ckpt}) is left as it was; lower the learning rate or check the data.'
+    hint = 'The weights were not updated with it.'
     trains = opt is not None
     for it in range(start_it, iters):
-        batch = {k: to_device(v, r.device) for k, v in next(loader).items()}
+        raw = next(loader)
+        note_unlabelled(r, raw, stage, si, it + 1)
+        batch = {k: to_device(v, r.device) for k, v in raw.items()}
         losses = training_step(method, batch, it, opt, r.device, cfg.precision, f'stage {stage.name!r}, ', hint)
         if trains: sched.step()
         step = it + 1
@@ -326,7 +405,8 @@ def train_stage(r: _Run, stage: Stage, si: int, loader, opt, sched, start_it: in
         if cfg.ckpt_every and step % cfg.ckpt_every == 0 and step < iters:
             if r.rank == 0:
                 save_checkpoint(r.ckpt, cfg, method, opt, sched, {**r.streams, stage.data.stream: loader.state_dict()},
-                                si, step, time.time() - r.t0, r.history)
+                                si, step, time.time() - r.t0, r.history, rotate=r.last_ok)
+                r.last_ok = True
             barrier()
     pbar.close()
 
@@ -348,36 +428,62 @@ def close_stage(r: _Run, stage: Stage, si: int, nets: dict, iters: int):
     r.method.end_stage(stage, StageContext(r.out, r.device, r.rank, r.world, r.cfg, r.bench, evaluate, results))
 
 # %% ../nbs/41_train.ipynb #t025
-def run(cfg: Config | dict | None = None, **overrides) -> dict:
-    "Train and evaluate one configuration; returns the content of `results.json`."
-    cfg = Config.from_dict(cfg) if isinstance(cfg, dict) else (cfg or Config())
-    if overrides: cfg = cfg.replace(**overrides)
+def check_out_dir(out: Path):
+    "Refuse an output folder that is a file, lies under a file, or cannot be created — naming it — before any work."
+    if out.exists() and not out.is_dir(): raise ConfigError(f'out_dir {out} is a file; expected a folder for the run')
+    up = out
+    while not up.exists(): up = up.parent
+    if not up.is_dir(): raise ConfigError(f'out_dir {out} cannot be created: {up} is a file')
+    if not os.access(up, os.W_OK | os.X_OK): raise ConfigError(f'out_dir {out} cannot be created: {up} is not writable')
+
+def init_state(init_from) -> dict:
+    "The method state of a checkpoint file, or of a run folder's newest checkpoint."
+    p = resolve_path(init_from)
+    if p.is_dir():
+        st, _ = latest_checkpoint(p/'checkpoints')
+        if st is None: raise ConfigError(f'init_from: {p} has no checkpoints/last.pt or prev.pt')
+        return st['method']
+    if not p.is_file(): raise ConfigError(f'init_from: {p} is neither a checkpoint file nor a run folder')
+    return load_checkpoint(p)['method']
+
+def open_run(cfg: Config) -> tuple[_Run, dict | None]:
+    "Resolve and check everything, build the method, write config.json / method_args.json; returns the run and its checkpoint."
     rank, world, local_rank = init_distributed()
     cfg, bench, method_cls = resolve_config(cfg)
     device = pick_device(cfg.device)
     if device.type == 'cuda' and world > 1: device = torch.device('cuda', local_rank); torch.cuda.set_device(device)
-    out = resolve_path(cfg.out_dir); ckpt = out/'checkpoints'/'last.pt'
-    state = load_checkpoint(ckpt) if ckpt.exists() else None
-    if state is not None: check_resumable(state['config'], cfg, ckpt)
-    if rank == 0:
-        (out/'checkpoints').mkdir(parents=True, exist_ok=True); cfg.to_json(out/'config.json')
+    out = resolve_path(cfg.out_dir); check_out_dir(out)
+    state, found = latest_checkpoint(out/'checkpoints')
+    if state is not None: check_resumable(state['config'], cfg, found)
     seed_everything(cfg.seed, cfg.deterministic)
     if rank == 0: bench.check(cfg.data_root)     # generates synthetic data once, on rank 0
     barrier()
+    bench.check_files(cfg.data_root)            # an empty or partly copied image folder stops before anything is written
     method = method_cls(cfg, bench, device).to(device)
-    if rank == 0:   # the hyper-parameters as resolved (defaults included), so a later default change is visible
+    errs = crop_errors(cfg.crop, bench, method.model, cfg.model)
+    if errs: raise ConfigError(f'{len(errs)} bad config value(s): ' + '; '.join(errs))
+    if state is None and cfg.init_from: method.restore(init_state(cfg.init_from))
+    if rank == 0:
+        for d in (out, out/'checkpoints', out/'stages'): remove_stale_temps(d)   # what a kill during a save left
+        (out/'checkpoints').mkdir(parents=True, exist_ok=True); cfg.to_json(out/'config.json')
+        # the hyper-parameters as resolved (defaults included), so a later default change is visible
         atomic_write_text(out/'method_args.json', json.dumps(method.args, indent=2, sort_keys=True, default=str) + '\n')
     vals = bench.val_loaders(cfg.data_root, num_workers=min(cfg.num_workers, 2)) if rank == 0 else {}
-    r = _Run(cfg, bench, method, device, rank, world, out, ckpt, _Log(out/'metrics.jsonl', rank == 0), vals)
+    r = _Run(cfg, bench, method, device, rank, world, out, out/'checkpoints'/CKPT_FILES[0],
+             _Log(out/'metrics.jsonl', rank == 0), vals, last_ok=found is None or found.name == CKPT_FILES[0])
+    if state is None and rank == 0 and r.log.path.exists(): r.log.path.unlink()
+    if state is not None and rank == 0: print(f'resuming from {found}: stage {state["stage"]}, iteration {state["iter"]}')
+    return r, state
 
+def run_stages(r: _Run, state: dict | None) -> int:
+    "Every stage of the method, from the checkpoint's position on; returns the number of optimisation steps."
+    cfg, method = r.cfg, r.method
     start_stage, start_it, elapsed0 = 0, 0, 0.0
     if state is not None:
         start_stage, start_it, elapsed0, r.history, r.streams = (state['stage'], state['iter'], state['elapsed'],
                                                                  state['history'], state['streams'])
         r.log.truncate_after(start_stage, start_it)
         method.restore(state['method']); set_rng_state(method, state['rng'])
-        if rank == 0: print(f'resuming from {ckpt}: stage {start_stage}, iteration {start_it}')
-    elif rank == 0 and r.log.path.exists(): r.log.path.unlink()
     r.t0 = time.time() - elapsed0
     stages, total = method.stages(), 0
     for si, stage in enumerate(stages):
@@ -399,15 +505,30 @@ def run(cfg: Config | dict | None = None, **overrides) -> dict:
         for name, net in method.networks().items(): net.train(name in stage.trains)
         train_stage(r, stage, si, loader, opt, sched, start_it if resumed else 0, iters)
         method.wrap({})
-        if world > 1: broadcast_buffers(method)
+        if r.world > 1: broadcast_buffers(method)
         r.streams[stage.data.stream] = loader.state_dict()
         close_stage(r, stage, si, nets, iters)
         total += iters if opt is not None else 0
         last = si + 1 == len(stages)
-        if rank == 0: save_checkpoint(ckpt, cfg, method, opt if last else None, sched if last else None, r.streams,
-                                      si if last else si + 1, iters if last else 0, time.time() - r.t0, r.history)
+        if r.rank == 0:
+            save_checkpoint(r.ckpt, cfg, method, opt if last else None, sched if last else None, r.streams,
+                            si if last else si + 1, iters if last else 0, time.time() - r.t0, r.history, rotate=r.last_ok)
+            r.last_ok = True
         barrier()
-    results = finish(method, vals, bench, cfg, device, out, time.time() - r.t0, r.history, total) if rank == 0 else {}
+    return total
+
+def run(cfg: Config | dict | None = None, **overrides) -> dict:
+    "Train and evaluate one configuration; returns the content of `results.json`."
+    cfg = Config.from_dict(cfg) if isinstance(cfg, dict) else (cfg or Config())
+    if overrides: cfg = cfg.replace(**overrides)
+    r, state = open_run(cfg)
+    try: total = run_stages(r, state)
+    except NonFiniteLossError as e:
+        kept, what = keep_finite_checkpoint(r.ckpt.parent) if r.rank == 0 else (None, '')
+        way = (f' To go on with a lower learning rate, start a new run from it: the same command with lr=<lower> '
+               f'init_from={kept} out_dir=<a new folder> (this folder resumes only its own configuration).') if kept else ''
+        raise NonFiniteLossError(f'{e} After the stop, {what}.{way}') from None
+    results = finish(r.method, r.vals, r.bench, r.cfg, r.device, r.out, time.time() - r.t0, r.history, total) if r.rank == 0 else {}
     barrier()
     return results
 

@@ -83,6 +83,10 @@ class Benchmark:
 
     def check(self, data_root=None) -> Path:
         "Resolve the root and fail early, naming the missing folder, if a dataset folder is absent."
+        given = resolve_path(data_root or self.default_root)
+        if given.exists() and not given.is_dir():
+            raise DatasetLayoutError(f'benchmark {self.name!r}: data_root {given} is a file; expected the folder that holds '
+                                     f'{", ".join(sorted({d.folder for d in self.sources + self.targets}))}')
         root = self.root(data_root)
         for f in sorted({d.folder for d in self.sources + self.targets} | {v.folder for v in self.vals}):
             if not (root/f).is_dir():
@@ -91,6 +95,13 @@ class Benchmark:
                     f'(layouts: shared/spec/benchmarks.md; prepare with nbs/prepare_data.ipynb) or set data_root '
                     f'to the folder that contains {", ".join(sorted({d.folder for d in self.sources + self.targets}))}.')
         return root
+
+    def check_files(self, data_root=None):
+        "Every dataset of the benchmark lists its files and finds its images (an empty image folder stops here)."
+        root = self.check(data_root)
+        for d, labels in [(d, True) for d in self.sources] + [(d, False) for d in self.targets]:
+            DATASETS.get(d.dataset)(root/d.folder, split=d.split, with_labels=labels, **d.kwargs).check_files()
+        for v in self.vals: DATASETS.get(v.dataset)(root/v.folder, split=v.split, **v.kwargs).check_files()
 
     def domain_dataset(self, d: Domain, root: Path, crop: int, cat_max_ratio: float, with_labels: bool,
                        frames=None, margins=None, margin_ref: int = 1024):
@@ -104,7 +115,9 @@ class Benchmark:
             if 'offsets' not in kw:
                 raise ConfigError(f'benchmark {self.name!r}: {d.dataset} is an image dataset; frames={tuple(frames)} needs clips')
             kw['offsets'] = tuple(frames)
-        return DATASETS.get(d.dataset)(root/d.folder, split=d.split, transform=tf, with_labels=read_labels, **kw)
+        ds = DATASETS.get(d.dataset)(root/d.folder, split=d.split, transform=tf, with_labels=read_labels, **kw)
+        ds.check_files()   # an empty or partly copied image folder stops here, before training
+        return ds
 
     def train_datasets(self, data_root=None, crop=None, target_labels: bool = False, source: bool = True,
                        target: bool = True, frames=None, target_cat_max_ratio: float | None = None,
@@ -141,6 +154,7 @@ class Benchmark:
         out = {}
         for v in self.vals:
             ds = DATASETS.get(v.dataset)(root/v.folder, split=v.split, transform=eval_pipeline(v.scale, interp=v.interp), **v.kwargs)
+            ds.check_files()
             if limit: ds = torch.utils.data.Subset(ds, range(min(limit, len(ds))))
             out[v.name] = DataLoader(ds, batch_size=v.batch_size, shuffle=False, num_workers=num_workers, collate_fn=collate)
         return out

@@ -12,11 +12,12 @@ import torch
 from torch.utils.data import Dataset
 from ..core import DATASETS, DatasetLayoutError
 from ..labels import IGNORE, CITYSCAPES19, GTA5_ID_TO_TRAIN, CITYSCAPES_ID_TO_TRAIN, make_lut, apply_lut, ClassSet
-from .io import read_image, read_label
+from .io import read_image, read_label, check_file
 from .transforms import to_tensors
 
 # %% auto #0
-__all__ = ['GTA5_TREE', 'CITYSCAPES_TREE', 'require_dirs', 'unpack_request', 'SegDataset', 'GTA5', 'Cityscapes']
+__all__ = ['GTA5_TREE', 'CITYSCAPES_TREE', 'require_dirs', 'unpack_request', 'unknown_id_pixels', 'check_images', 'SegDataset',
+           'GTA5', 'Cityscapes']
 
 # %% ../../nbs/13_data.datasets.ipynb #c006
 def require_dirs(root: Path, dataset: str, required: list[str], tree: str, hint: str = ''):
@@ -35,15 +36,49 @@ def unpack_request(req) -> tuple[int, int, dict]:
     return int(req), int(req), {}
 
 # %% ../../nbs/13_data.datasets.ipynb #c008
+def unknown_id_pixels(ids: np.ndarray, known) -> dict[int, int]:
+    "{raw id: pixels} of the ids in `ids` (non-negative integers) that are not in `known`."
+    counts = np.bincount(np.asarray(ids).reshape(-1).astype(np.int64), minlength=1)
+    return {i: int(counts[i]) for i in np.flatnonzero(counts).tolist() if i not in known}
+
+def check_images(items: list[dict], dataset: str):
+    "Raise naming the folder (empty) or the first missing image file of `items`."
+    missing = [Path(it['img']) for it in items if not Path(it['img']).is_file()]
+    if not missing: return
+    links = [m for m in missing if m.is_symlink()]
+    if links: check_file(links[0])   # raises: a symbolic link that leads nowhere (a loop, a dangling target)
+    folder = missing[0].parent
+    if len(missing) == len(items) and not any(folder.glob('*')):
+        raise DatasetLayoutError(f'{dataset}: the image folder {folder} is empty; {len(items)} labelled frames list their '
+                                 f'images there (copy the images, or point data_root at the complete dataset)')
+    raise DatasetLayoutError(f'{dataset}: {len(missing)} of {len(items)} images are missing, e.g. {missing[0]}')
+
 class SegDataset(Dataset):
     "Items of (image, label) files, an id map and an optional geometry pipeline."
     name = 'dataset'
     class_set: ClassSet = CITYSCAPES19
     id_map: dict = {}
+    known_ids = None   # raw ids the format defines (mapped or ignored on purpose); None: ids are not checked
 
     def __init__(self, items: list[dict], transform=None, with_labels: bool = True):
         self.items, self.transform, self.with_labels = items, transform, with_labels
         self.lut = make_lut(self.id_map, 65536)
+        self.warned_unknown = False
+
+    def check_files(self):
+        "Raise naming the empty image folder or the first missing image."
+        check_images(self.items, self.name)
+
+    def note_unknown_ids(self, ids: np.ndarray, path):
+        "Warn once per dataset about raw ids outside `known_ids` (they become ignore)."
+        if self.known_ids is None or self.warned_unknown: return
+        unknown = unknown_id_pixels(ids, self.known_ids)
+        if unknown:
+            self.warned_unknown = True
+            share = sum(unknown.values()) / max(ids.size, 1)
+            warnings.warn(f'{self.name}: {path} holds label ids in no map of {self.name}: {sorted(unknown)} '
+                          f'({share:.2%} of its pixels); they are ignored (255). Other files may hold them too; '
+                          f'`udass.data.prepare` counts them all')
 
     def __len__(self): return len(self.items)
     def __repr__(self): return f'{type(self).__name__}({len(self)} items, labels={self.with_labels}, transform={self.transform})'
@@ -56,7 +91,9 @@ class SegDataset(Dataset):
         "uint8 train ids of an item: the prepared `*_labelTrainIds.png` if present, else the raw ids mapped."
         tp = item.get('label_train')
         if tp is not None and Path(tp).is_file(): return read_label(tp)
-        return apply_lut(self.read_label_ids(item['label']), self.lut)
+        ids = self.read_label_ids(item['label'])
+        self.note_unknown_ids(ids, item['label'])
+        return apply_lut(ids, self.lut)
 
     def load(self, i: int) -> dict:
         "Numpy sample: img H×W×3, label H×W train ids (if labelled), meta."
@@ -88,7 +125,7 @@ GTA5_TREE = '''gta/
 
 @DATASETS.register('gta5')
 class GTA5(SegDataset):
-    name, id_map = 'gta5', GTA5_ID_TO_TRAIN
+    name, id_map, known_ids = 'gta5', GTA5_ID_TO_TRAIN, frozenset(range(34))   # Cityscapes labelIds 0..33
     def __init__(self, root, split: str = 'train', transform=None, with_labels: bool = True, files=None):
         root = Path(root)
         require_dirs(root, 'GTA5', ['images', 'labels'], GTA5_TREE)
@@ -106,7 +143,7 @@ CITYSCAPES_TREE = '''cityscapes/
 
 @DATASETS.register('cityscapes')
 class Cityscapes(SegDataset):
-    name, id_map = 'cityscapes', CITYSCAPES_ID_TO_TRAIN
+    name, id_map, known_ids = 'cityscapes', CITYSCAPES_ID_TO_TRAIN, frozenset(range(34))
     def __init__(self, root, split: str = 'train', transform=None, with_labels: bool = True):
         root = Path(root)
         need = [f'leftImg8bit/{split}'] + ([f'gtFine/{split}'] if with_labels else [])

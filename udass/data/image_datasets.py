@@ -124,7 +124,7 @@ SYNTHIA_TREE = '''synthia/                          (SYNTHIA-RAND-CITYSCAPES)
 @DATASETS.register('synthia')
 class SYNTHIA(SegDataset):
     "SYNTHIA-RAND-CITYSCAPES: `RGB/*.png` with 16-bit labels in `GT/LABELS` (class in the R channel)."
-    name, id_map = 'synthia', SYNTHIA_ID_TO_TRAIN
+    name, id_map, known_ids = 'synthia', SYNTHIA_ID_TO_TRAIN, frozenset(range(23))   # classes 0..22
     def __init__(self, root, split: str = 'train', transform=None, with_labels: bool = True,
                  files=None):  # None: prepared list or all; 'all'; or a list of ids
         root = Path(root); _only_train('SYNTHIA', split)
@@ -152,7 +152,7 @@ def _numeric_stems(folder: Path) -> list[str]:
 @DATASETS.register('synscapes')
 class Synscapes(SegDataset):
     "Synscapes: `img/rgb/N.png` with Cityscapes label ids in `img/class/N.png`."
-    name, id_map = 'synscapes', SYNSCAPES_ID_TO_TRAIN
+    name, id_map, known_ids = 'synscapes', SYNSCAPES_ID_TO_TRAIN, frozenset(range(34))   # Cityscapes labelIds
     def __init__(self, root, split: str = 'train', transform=None, with_labels: bool = True,
                  files=None):  # None: prepared list or all; 'all'; or a list of ids
         root = Path(root); _only_train('Synscapes', split)
@@ -183,7 +183,7 @@ def mapillary_half_size(h: int, w: int) -> tuple[int, int]:
 @DATASETS.register('mapillary')
 class Mapillary(SegDataset):
     "Mapillary Vistas v1.2 (66 classes -> 19), raw release or DDB's prepared layout."
-    name, id_map = 'mapillary', MAPILLARY_V12_ID_TO_TRAIN
+    name, id_map, known_ids = 'mapillary', MAPILLARY_V12_ID_TO_TRAIN, frozenset(range(66))   # v1.2: classes 0..65
     def __init__(self, root, split: str = 'train', transform=None, with_labels: bool = True,
                  half_res: bool = False,  # DDB validation: images and labels at half resolution
                  files=None):             # None: prepared list or all; 'all'; or a list of ids

@@ -4,6 +4,7 @@
 
 # %% ../../nbs/10_data.io.ipynb #c003
 from __future__ import annotations
+import os
 from pathlib import Path
 import numpy as np
 import cv2
@@ -11,18 +12,25 @@ from PIL import Image, UnidentifiedImageError
 from ..core import DatasetLayoutError, DataReadError, atomic_write
 
 # %% auto #0
-__all__ = ['FLO_MAGIC', 'read_image', 'write_image', 'read_label', 'write_label', 'write_label16', 'read_flo', 'write_flo',
-           'read_flow_int16', 'write_flow_int16']
+__all__ = ['FLO_MAGIC', 'check_file', 'read_image', 'write_image', 'read_label', 'write_label', 'write_label16', 'read_flo',
+           'write_flo', 'read_flow_int16', 'write_flow_int16']
 
 # %% ../../nbs/10_data.io.ipynb #c006
-def _check_exists(path) -> Path:
+def check_file(path) -> Path:
+    "`path` if it is a file; else an error that says what is there instead (nothing, a folder, a link that leads nowhere)."
     path = Path(path)
-    if not path.is_file(): raise DatasetLayoutError(f'file not found: {path}')
-    return path
+    if path.is_file(): return path
+    if path.is_symlink():   # the name is there, but following it fails: a loop or a dangling target
+        try: target = os.readlink(path)
+        except OSError: target = '?'
+        raise DatasetLayoutError(f'{path} is a symbolic link that does not lead to a file (-> {target}: a loop, or its '
+                                 'target is missing); point it at the file or replace it by the file')
+    if path.exists(): raise DatasetLayoutError(f'{path} is a folder, expected a file')
+    raise DatasetLayoutError(f'file not found: {path}')
 
 def read_image(path) -> np.ndarray:
     "uint8 H×W×3 RGB image; missing or undecodable files raise errors that name the file."
-    path = _check_exists(path)
+    path = check_file(path)
     img = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if img is None: raise DataReadError(f'cannot decode image {path} (truncated or not an image file?)')
     return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
@@ -42,7 +50,7 @@ _CHANNEL = {'R': 2, 'G': 1, 'B': 0}  # OpenCV stores channels as BGR
 
 def read_label(path, channel: str | None = None) -> np.ndarray:
     "Integer label ids of a PNG: 8-bit palette/grey via PIL, or one channel ('R','G','B') of a multi-channel PNG."
-    path = _check_exists(path)
+    path = check_file(path)
     if channel is not None:
         arr = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
         if arr is None: raise DataReadError(f'cannot decode label {path} (truncated or not a PNG?)')
@@ -85,7 +93,7 @@ FLO_MAGIC = 202021.25
 
 def read_flo(path) -> np.ndarray:
     "Middlebury .flo -> float32 H×W×2."
-    path = _check_exists(path)
+    path = check_file(path)
     with open(path, 'rb') as f:
         magic = np.fromfile(f, np.float32, 1)
         if magic.size != 1 or magic[0] != FLO_MAGIC: raise DataReadError(f'{path} is not a .flo file (bad magic number)')
@@ -104,7 +112,7 @@ def write_flo(path, flow: np.ndarray):
 
 def read_flow_int16(path) -> np.ndarray:
     "TPS/UDASS `*_int16_x10.npy` -> float32 H×W×2 in pixels."
-    path = _check_exists(path)
+    path = check_file(path)
     try: arr = np.load(path, allow_pickle=False)
     except (ValueError, OSError, EOFError) as e: raise DataReadError(f'cannot read flow {path}: {e}') from e
     if arr.ndim != 3 or arr.shape[2] != 2: raise DataReadError(f'flow {path} has shape {arr.shape}; expected H×W×2')

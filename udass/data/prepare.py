@@ -15,15 +15,15 @@ from tqdm.auto import tqdm
 from ..core import ConfigError, DatasetLayoutError, DataReadError, UnknownNameError, atomic_write_text, resolve_path
 from ..labels import CITYSCAPES_ID_TO_TRAIN, apply_lut
 from .io import read_image, read_label, write_image, write_label
-from .datasets import SegDataset, GTA5, require_dirs, CITYSCAPES_TREE
+from .datasets import SegDataset, GTA5, require_dirs, unknown_id_pixels, CITYSCAPES_TREE
 from .image_datasets import SYNTHIA, Synscapes, Mapillary, mapillary_half_size
 from .video_datasets import VIPER, SynthiaSeq, CityscapesSeq
 from .rcs import class_pixel_counts, stats_record, write_class_stats
 
 # %% auto #0
 __all__ = ['OFFICIAL_SIZES', 'DEFAULT_FOLDERS', 'CityscapesLabels', 'has_labels', 'reader_for_preparation', 'convert_item',
-           'read_journal', 'write_file_list', 'prepare_split', 'prepare', 'summarize', 'driver_notebook',
-           'check_parameters']
+           'read_journal', 'unknown_id_summary', 'write_file_list', 'prepare_split', 'prepare', 'summarize',
+           'driver_notebook', 'check_parameters']
 
 # %% ../../nbs/19b_data.prepare.ipynb #c006
 OFFICIAL_SIZES = {
@@ -93,7 +93,12 @@ def convert_item(ds, i: int, labels: bool = True, num_classes: int = 19, crop_bo
         if not labels: return rec
         H, W = img.shape[:2]
         prepared_only = Path(it['label']) == Path(it['label_train'])
-        tid = read_label(it['label_train']) if prepared_only else apply_lut(ds.read_label_ids(it['label']), ds.lut)
+        if prepared_only: tid = read_label(it['label_train'])
+        else:
+            ids = ds.read_label_ids(it['label'])
+            unknown = unknown_id_pixels(ids, ds.known_ids) if ds.known_ids is not None else {}
+            if unknown: rec['unknown_ids'] = {'ids': {str(k): v for k, v in unknown.items()}, 'pixels': int(ids.size)}
+            tid = apply_lut(ids, ds.lut)
         if tid.shape != (H, W):
             rec['size_mismatch'] = {'image': [W, H], 'label': [int(tid.shape[1]), int(tid.shape[0])]}
             tid = cv2.resize(tid, (W, H), interpolation=cv2.INTER_NEAREST)
@@ -152,6 +157,15 @@ def _is_done(rec, item, labels, half, root) -> bool:
     outs = [item['label_train']] + (list(_half_paths(root, item)) if half else [])
     return 'counts' in rec and all(Path(p).is_file() for p in outs)
 
+def unknown_id_summary(recs: list[dict]) -> dict:
+    "Files with ids in no map, the ids with their pixels, their share of those files' pixels, the first such file."
+    hit = [r for r in recs if 'unknown_ids' in r]
+    ids: dict[str, int] = {}
+    for r in hit:
+        for k, v in r['unknown_ids']['ids'].items(): ids[k] = ids.get(k, 0) + v
+    px = sum(r['unknown_ids']['pixels'] for r in hit)
+    return {'files': len(hit), 'ids': ids, 'share': sum(ids.values()) / px if px else 0.0, 'first': hit[0]['id'] if hit else None}
+
 def write_file_list(root, split: str, ids: list[str]):
     "Write `{root}/{split}.txt`, one item id per line."
     atomic_write_text(Path(root)/f'{split}.txt', ''.join(f'{i}\n' for i in ids))
@@ -183,7 +197,8 @@ def prepare_split(dataset: str, root, split: str, overwrite: bool = False, worke
             'listed': len(good),
             'unreadable': [{'id': r['id'], 'error': r['error']} for r in recs if 'error' in r],
             'size_mismatch': [{'id': r['id'], **r['size_mismatch']} for r in recs if 'size_mismatch' in r],
-            'all_ignore': [r['id'] for r in recs if labels and 'counts' in r and sum(r['counts']) == 0]}
+            'all_ignore': [r['id'] for r in recs if labels and 'counts' in r and sum(r['counts']) == 0],
+            'unknown_ids': unknown_id_summary(recs)}
     write_file_list(root, split, [it['id'] for it, _ in good])
     if labels and split == 'train':
         write_class_stats(root, [stats_record(Path(it['label_train']).relative_to(root).as_posix(), np.array(r['counts']))
@@ -192,6 +207,11 @@ def prepare_split(dataset: str, root, split: str, overwrite: bool = False, worke
     if info['unreadable']:
         warnings.warn(f'{dataset} {split}: {len(info["unreadable"])} unreadable frame(s) left out of {split}.txt and the '
                       f'statistics; first: {info["unreadable"][0]["error"]}')
+    u = info['unknown_ids']
+    if u['files']:
+        warnings.warn(f'{dataset} {split}: {u["files"]} label file(s) hold ids in no map of {dataset}: {sorted(map(int, u["ids"]))} '
+                      f'({u["share"]:.3%} of their pixels; first: {u["first"]}); they became ignore (255). '
+                      f'The ids per file are in the preparation journal {jpath}')
     if info['size_mismatch']:
         m = info['size_mismatch'][0]
         warnings.warn(f'{dataset} {split}: {len(info["size_mismatch"])} label(s) differ in size from their image and were '

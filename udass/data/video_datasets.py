@@ -144,6 +144,7 @@ def _frame_of(stem: str) -> tuple[str, int, int]:
 class VIPER(ClipDataset):
     "VIPER clips: labelled key frame t, earlier frames t-o, VIPER15 train ids, ego car removed."
     name, id_map, class_set = 'viper', VIPER_ID_TO_TRAIN, VIPER15
+    known_ids = frozenset(range(32))   # VIPER's 32 classes 0..31
     def __init__(self, root, split: str = 'train', transform=None, with_labels: bool = True,
                  offsets=(1, 0),          # earlier-frame offsets, key frame (0) last
                  key_every: int = 10,     # key frames are frame numbers divisible by this (when no list is given)
@@ -213,6 +214,7 @@ SYNTHIA_SEQ_TREE = '''synthia_seq/                       (SYNTHIA-Seq SEQS-04-DA
 class SynthiaSeq(ClipDataset):
     "SYNTHIA-Seq clips: SYNTHIASEQ12 train ids, bottom rows cropped."
     name, id_map, class_set = 'synthia_seq', SYNTHIASEQ_ID_TO_TRAIN, SYNTHIASEQ12
+    known_ids = frozenset(range(23))   # the SYNTHIA classes 0..22
     def __init__(self, root, split: str = 'train', transform=None, with_labels: bool = True,
                  offsets=(1, 0),          # earlier-frame offsets, key frame (0) last
                  crop_bottom: int = 120,  # rows cut off at the bottom (the ego car's bonnet)
@@ -294,7 +296,7 @@ _CS_NAME = re.compile(r'(.+)_(\d{6})_(\d{6})')
 @DATASETS.register('cityscapes_seq')
 class CityscapesSeq(ClipDataset):
     "Cityscapes-Seq clips around the labelled 20th frame of each snippet, in the benchmark's class set."
-    name = 'cityscapes_seq'
+    name, known_ids = 'cityscapes_seq', frozenset(range(34))   # Cityscapes labelIds
     def __init__(self, root, split: str = 'train', transform=None, with_labels: bool = True,
                  class_set: str = 'cityscapes19',  # label map: 'cityscapes19', 'viper15' or 'synthiaseq12'
                  offsets=(1, 0),                   # earlier-frame offsets, key frame (0) last; None: key frames only

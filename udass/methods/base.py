@@ -4,7 +4,7 @@
 
 # %% ../../nbs/35_methods.base.ipynb #c003
 from __future__ import annotations
-import os
+import math, os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -14,8 +14,9 @@ from ..core import Config, ConfigError, METHODS, MODELS, derive_seed, atomic_tor
 from ..models.base import unwrap
 
 # %% auto #0
-__all__ = ['OPTIMIZERS', 'SCHEDULES', 'DAFORMER_KEYS', 'HEAD_KEYS', 'Optim', 'StageData', 'Stage', 'resolve_args', 'build_model',
-           'StageContext', 'process_rank', 'Method', 'Supervised', 'SourceOnly', 'Oracle']
+__all__ = ['OPTIMIZERS', 'SCHEDULES', 'DAFORMER_KEYS', 'HEAD_KEYS', 'Optim', 'StageData', 'Stage', 'arg_type_error',
+           'resolve_args', 'build_model', 'StageContext', 'process_rank', 'Method', 'Supervised', 'SourceOnly',
+           'Oracle']
 
 # %% ../../nbs/35_methods.base.ipynb #c005
 OPTIMIZERS = ('adamw', 'sgd', 'adam')
@@ -67,11 +68,26 @@ class Stage:
     evaluate: bool = False                # score the method at the stage's end (stages/<name>_results.json)
     keep: bool = False                    # keep the trained networks' weights at its end (stages/<name>.pt)
 
+def arg_type_error(name: str, default, value) -> str | None:
+    "'name: expected ..., got ...' when `value` does not have the type of `default` (None, a default of None: any)."
+    if default is None or value is None: return None
+    if isinstance(default, bool): ok, want = isinstance(value, bool), 'true or false'
+    elif isinstance(default, int): ok, want = isinstance(value, int) and not isinstance(value, bool), 'an integer'
+    elif isinstance(default, float):
+        ok, want = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value), 'a finite number'
+    elif isinstance(default, str): ok, want = isinstance(value, str), 'a string'
+    elif isinstance(default, (tuple, list)): ok, want = isinstance(value, (tuple, list)), 'a list'
+    else: return None
+    return None if ok else f'{name}: expected {want}, got {value!r}'
+
 def resolve_args(defaults: dict, given: dict, method: str) -> dict:
-    "Method hyper-parameters: defaults overridden by `given`; unknown names raise, listing the valid ones."
+    "Method hyper-parameters: defaults overridden by `given`; unknown names and values of the wrong type raise, all at once."
+    if not isinstance(given, dict): raise ConfigError(f'method_args: expected a dict (JSON object), got {given!r}')
     unknown = sorted(set(given) - set(defaults))
     if unknown:
         raise ConfigError(f'method {method!r} has no hyper-parameter(s) {unknown}; valid: {", ".join(sorted(defaults)) or "(none)"}')
+    errs = [e for k, v in given.items() if (e := arg_type_error(k, defaults[k], v))]
+    if errs: raise ConfigError(f'method {method!r}: {len(errs)} bad hyper-parameter value(s): ' + '; '.join(errs))
     return {**defaults, **given}
 
 def build_model(name: str, num_classes: int, **kwargs) -> nn.Module:

@@ -4,7 +4,6 @@
 
 # %% ../../nbs/51_methods.hrda_mic.ipynb #c003
 from __future__ import annotations
-import warnings
 import torch
 from torch import Tensor
 from ..core import Config, ConfigError, METHODS
@@ -13,19 +12,11 @@ from .augment import mic_mask, mask_image
 from .self_training import SelfTraining, ST_DEFAULTS
 
 # %% auto #0
-__all__ = ['HRDA_DEFAULTS', 'MIC_DEFAULTS', 'warn_if_crops_exceed_targets', 'require_multi_resolution', 'HRDASelf', 'MIC']
+__all__ = ['HRDA_DEFAULTS', 'MIC_DEFAULTS', 'require_multi_resolution', 'HRDASelf', 'MIC']
 
 # %% ../../nbs/51_methods.hrda_mic.ipynb #c006
 HRDA_DEFAULTS = {**ST_DEFAULTS, 'fd_lambda': 0.005, 'rcs': True, 'rcs_min_crop_ratio': 2.0, 'margins_on': 'image',
                  'ignore_top': 30, 'ignore_bottom': 240, 'ignore_left': 30, 'ignore_right': 30, 'margin_ref': 1024}
-
-def warn_if_crops_exceed_targets(method: str, crop: int, benchmark):
-    "HRDA/MIC were published on the high-resolution benchmarks; larger crops than the target images are mostly padding."
-    short = [d.dataset for d in benchmark.targets if min(d.scale) < crop]
-    if short:   # e.g. 1024² crops of 1024×512 Cityscapes: half of every crop is padding
-        warnings.warn(f'{method}: {crop}² crops are larger than the {"/".join(short)} images of {benchmark.name} '
-                      '(the rest is padding); HRDA/MIC were published on the high-resolution benchmarks '
-                      '(gta2cityscapes_hr, synthia2cityscapes_hr)')
 
 def require_multi_resolution(model, cfg: Config, wanted: bool = True, hint: str = ''):
     "Refuse a model that is (not) multi-resolution, naming the ones to use."
@@ -50,7 +41,6 @@ class HRDASelf(SelfTraining):
     def __init__(self, cfg: Config, benchmark, device: torch.device):
         super().__init__(cfg, benchmark, device)
         require_multi_resolution(self.model, cfg)
-        warn_if_crops_exceed_targets(cfg.method, cfg.crop or benchmark.crop, benchmark)
 
 # %% ../../nbs/51_methods.hrda_mic.ipynb #c009
 MIC_DEFAULTS = {**HRDA_DEFAULTS,
@@ -85,7 +75,6 @@ class MIC(SelfTraining):
         hint = ('an HRDA model (model=hrda_daformer_mitb5; CPU: hrda_daformer_small)' if base == 'hrda' else
                 'a plain segmentor (model=daformer_mitb5 with crop=512 and eval_mode=whole; CPU: model=daformer_small eval_mode=whole)')
         require_multi_resolution(self.model, cfg, base == 'hrda', f'mic: mic_base={base!r} needs {hint}, got model {cfg.model!r}')
-        if base == 'hrda': warn_if_crops_exceed_targets(cfg.method, cfg.crop or benchmark.crop, benchmark)
 
     def check_args(self, a: dict) -> dict:
         a = super().check_args(a)

@@ -66,6 +66,7 @@ def weighted_ce(logits: Tensor,  # [B,C,h,w] student logits, any stride
 class Segmentor(nn.Module):
     "The interface every udass segmentor implements; methods use nothing else (see the table above)."
     multi_resolution: bool = False   # HRDA: trains on a context and a detail crop, infers in tiles
+    min_input: int = 1               # smallest training crop side
 
     def forward(self, x: Tensor, train: bool = False, generator: Optional[torch.Generator] = None, **kw):
         "Inference `SegOut` of `x`; with `train=True` a training forward (its output is what `loss` takes)."
@@ -79,6 +80,8 @@ class Segmentor(nn.Module):
     def encoder(self) -> nn.Module: raise NotImplementedError
     @property
     def classifier(self) -> nn.Module: raise NotImplementedError
+    @property
+    def size_divisor(self) -> int: return 1
     def encoder_input(self, x: Tensor) -> Tensor:
         "The image the encoder sees in a training forward of `x`."
         return x
@@ -105,6 +108,10 @@ class EncoderDecoder(Segmentor):
     def encoder(self) -> nn.Module: return self.backbone
     @property
     def classifier(self) -> nn.Module: return self.head.classifier
+    @property
+    def size_divisor(self) -> int:
+        "Crop sides must be multiples of this: the encoder's deepest stride (MiT: 32) or its output stride (ResNet)."
+        return getattr(self.backbone, 'size_divisor', None) or getattr(self.backbone, 'output_stride', 1)
 
 # %% ../../nbs/20_models.base.ipynb #c008
 def pretrained_file(name_or_path, published_at: str = '', root=None) -> Path:

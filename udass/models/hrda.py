@@ -4,6 +4,7 @@
 
 # %% ../../nbs/25_models.hrda.ipynb #c001
 from __future__ import annotations
+import math
 from typing import Callable, NamedTuple, Optional, Sequence
 import torch
 from torch import nn, Tensor
@@ -188,6 +189,12 @@ class HRDA(Segmentor):
     def encoder(self) -> nn.Module: return self.segmentor.backbone
     @property
     def classifier(self) -> nn.Module: return self.segmentor.classifier
+    @property
+    def size_divisor(self) -> int:
+        "The context input (crop · s_c) must suit the segmentor, and tiles and grids need multiples of o/s_c."
+        return math.lcm(round(self.segmentor.size_divisor / self.s_c), self.os * round(self.s_d / self.s_c))
+    @property
+    def min_input(self) -> int: return max(self.hr_crop)   # the detail crop fits in the training crop
     def encoder_input(self, x: Tensor) -> Tensor:
         "The context-scale image: a training forward's encoder features (`enc`) are those of the context pass."
         return F.interpolate(x, scale_factor=self.s_c, mode='bilinear', align_corners=False)

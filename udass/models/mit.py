@@ -106,6 +106,7 @@ MIT_SPECS = {  # name: (embed dims, depths); all variants: heads 1/2/5/8, sr 8/4
 
 class MixTransformer(nn.Module):
     "MiT encoder: image -> [F1, F2, F3, F4] at strides 4/8/16/32."
+    size_divisor = 32   # input sides that keep every stage's grid whole
     def __init__(self,
                  dims: Sequence[int] = (64, 128, 320, 512),  # channels C_i of the four stages
                  depths: Sequence[int] = (3, 6, 40, 3),      # blocks per stage
