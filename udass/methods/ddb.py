@@ -14,6 +14,7 @@ from ..models.base import resize_to
 from .base import Stage, StageData, Optim, HEAD_KEYS, build_model
 from ..models.base import unwrap
 from .self_training import SelfTraining, ST_DEFAULTS
+from .class_means import class_means
 from .augment import sample_pmd, photometric_distortion
 
 # %% auto #0
@@ -62,14 +63,10 @@ def class_feature_means(feat: Tensor,  # [B,D,h,w] decoder features
                         size: tuple[int, int] | None = None,  # upsample both (bilinear) to this (H, W) first
                         ) -> tuple[Tensor, Tensor]:
     "Per image and class: the mean feature over the pixels whose argmax is that class [B,K,D], and which classes count [B,K]."
-    K = logits.shape[1]
     size = tuple(size) if size is not None else tuple(feat.shape[-2:])
     feat, logits = resize_to(feat.float(), size), resize_to(logits.float(), size)
-    label = logits.argmax(1).flatten(1)                                               # [B,N]
-    onehot = (label[:, None, :] == torch.arange(K, device=label.device)[None, :, None]).float()  # [B,K,N]
-    counts = onehot.sum(2)                                                            # [B,K]
-    sums = onehot @ feat.flatten(2).transpose(1, 2)                                   # [B,K,D], a deterministic matmul
-    return sums / counts.clamp_min(1)[..., None], counts >= min_pixels
+    means, counts = class_means(feat, logits.argmax(1), logits.shape[1])
+    return means, counts >= min_pixels
 
 class Prototypes(nn.Module):
     "Class prototypes c_k [K,D] and their counts N_k, updated by a running mean whose count is capped."
