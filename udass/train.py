@@ -339,7 +339,7 @@ def stage_loader(r: _Run, d: StageData):
                                   source=d.source, target=d.target, target_labels=d.target_labels, rank=rank,
                                   world_size=world, source_sampler=d.source_sampler, shuffle=d.shuffle, frames=d.frames,
                                   target_cat_max_ratio=d.target_cat_max_ratio, target_margins=d.target_margins,
-                                  margin_ref=d.margin_ref)
+                                  margin_ref=d.margin_ref, class_crops=d.class_crops)
     if d.stream in r.streams: loader.load_state_dict(r.streams[d.stream])
     return loader
 

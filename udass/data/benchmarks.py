@@ -136,17 +136,41 @@ class Benchmark:
     def train_loader(self, batch_size: int, seed: int, data_root=None, crop=None, num_workers: int = 0,
                      source: bool = True, target: bool = True, target_labels: bool = False, rank: int = 0,
                      world_size: int = 1, source_sampler=None, shuffle: bool = True, frames=None,
-                     target_cat_max_ratio: float | None = None, target_margins=None, margin_ref: int = 1024) -> UDALoader:
+                     target_cat_max_ratio: float | None = None, target_margins=None, margin_ref: int = 1024,
+                     class_crops=None) -> UDALoader:
         """Endless `{'source', 'target'}` batches (the target without labels unless `target_labels`).
         `source_sampler(dataset, seed, start, rank, world_size)` replaces uniform source sampling (rare-class sampling);
-        the other options as `train_datasets` and `StageData`."""
+        `class_crops` (a `ClassCrops`) adds a `class_crops` stream; the other options as `train_datasets` and `StageData`."""
         src, tgt = self.train_datasets(data_root, crop, target_labels, source, target, frames, target_cat_max_ratio,
                                        target_margins, margin_ref)
         def mk(ds, s, sampler=None):
             fn = (lambda start: sampler(ds, s, start, rank, world_size)) if sampler else None
             return InfiniteLoader(ds, batch_size, s, num_workers, shuffle=shuffle, rank=rank, world_size=world_size,
                                   pin_memory=torch.cuda.is_available(), sampler_fn=fn)
-        return UDALoader(mk(src, seed, source_sampler) if source else None, mk(tgt, seed + 1) if target else None)
+        extras = {} if class_crops is None else \
+            {'class_crops': self.class_crop_loader(class_crops, seed + 2, data_root, crop, num_workers, rank, world_size)}
+        return UDALoader(mk(src, seed, source_sampler) if source else None, mk(tgt, seed + 1) if target else None, extras)
+
+    def class_crop_loader(self, spec, seed: int, data_root=None, crop=None, num_workers: int = 0, rank: int = 0,
+                          world_size: int = 1) -> InfiniteLoader:
+        """Batches of `spec.per_iter` source crops, one iteration's `ClassCrops` each: resized to the target's (or the
+        source's) training scale, unflipped, cropped to hold more than `spec.min_pixels`·pixel_scale² pixels of their class."""
+        from udass.data.rcs import ClassListSampler, counts_for_dataset, enable_rcs_crop
+        errs = spec.errors(self.num_classes)
+        if errs: raise ConfigError(f'class crops of {self.name}: ' + '; '.join(errs))
+        if len(self.sources) != 1:
+            raise ConfigError(f'class crops of {self.name}: one source domain is needed, it has {len(self.sources)}')
+        root, crop, d = self.check(data_root), crop or self.crop, self.sources[0]
+        scale = self.targets[0].scale if spec.scale == 'target' else d.scale
+        tf = train_pipeline(scale, (crop, crop), cat_max_ratio=1.0, flip=0.0, interp=d.interp)
+        ds = DATASETS.get(d.dataset)(root/d.folder, split=d.split, transform=tf, with_labels=True, **d.kwargs)
+        ds.check_files()
+        counts = counts_for_dataset(ds, spec.stats(ds) if spec.stats else None)
+        enable_rcs_crop(ds, spec.min_pixels * self.pixel_scale ** 2, 1.0)
+        make = lambda start: ClassListSampler(counts, spec.classes, spec.draw, spec.per_class, seed, start, rank, world_size, ds.name)
+        make(0)   # a list of classes no file holds fails here, not at the first batch
+        return InfiniteLoader(ds, spec.per_iter, seed, num_workers, rank=rank, world_size=world_size,
+                              pin_memory=torch.cuda.is_available(), sampler_fn=make)
 
     def val_loaders(self, data_root=None, num_workers: int = 0, limit: int | None = None) -> dict[str, DataLoader]:
         "One sequential loader per validation set (labels at full resolution)."

@@ -74,15 +74,20 @@ class InfiniteLoader:
         self.pos, self._it = int(state['pos']), None
 
 class UDALoader:
-    "Yields `{'source': batch, 'target': batch}` forever (either stream may be absent); its state is each stream's position."
-    def __init__(self, source: InfiniteLoader | None, target: InfiniteLoader | None):
+    """Yields `{'source': batch, 'target': batch, **extras}` forever (source or target may be absent); `extras` are
+    further named streams a stage asked for (e.g. `class_crops`). Its state is each stream's position."""
+    def __init__(self, source: InfiniteLoader | None, target: InfiniteLoader | None, extras: dict | None = None):
         if source is None and target is None: raise ValueError('UDALoader needs a source or a target stream')
-        self.source, self.target = source, target
+        self.source, self.target, self.extras = source, target, dict(extras or {})
+        clash = {'source', 'target'} & set(self.extras)
+        if clash: raise ValueError(f'UDALoader: extra streams may not be named {sorted(clash)}')
+    def _streams(self):
+        return [('source', self.source), ('target', self.target), *self.extras.items()]
     def __iter__(self): return self
     def __next__(self) -> dict:
-        return {k: next(ld) for k, ld in (('source', self.source), ('target', self.target)) if ld is not None}
+        return {k: next(ld) for k, ld in self._streams() if ld is not None}
     def state_dict(self) -> dict:
-        return {k: ld.state_dict() if ld is not None else None for k, ld in (('source', self.source), ('target', self.target))}
+        return {k: ld.state_dict() if ld is not None else None for k, ld in self._streams()}
     def load_state_dict(self, state: dict):
-        for k, ld in (('source', self.source), ('target', self.target)):
+        for k, ld in self._streams():   # a checkpoint from before an extra stream existed lacks it: it starts at 0
             if ld is not None and state.get(k): ld.load_state_dict(state[k])

@@ -5,6 +5,8 @@
 # %% ../../nbs/19_data.rcs.ipynb #c003
 from __future__ import annotations
 import itertools, json, warnings
+from dataclasses import dataclass
+from typing import Callable
 from pathlib import Path
 import numpy as np
 from torch.utils.data import Sampler
@@ -16,8 +18,8 @@ from .multi import BalancedConcat
 
 # %% auto #0
 __all__ = ['STATS_FILES', 'class_pixel_counts', 'stats_record', 'write_class_stats', 'load_class_stats', 'class_frequencies',
-           'rare_class_probs', 'RareClassSampler', 'counts_for_dataset', 'enable_rcs_crop', 'PerSourceRareClassSampler',
-           'rare_class_source_sampler', 'rcs_loader']
+           'rare_class_probs', 'RareClassSampler', 'counts_for_dataset', 'source_class_stats', 'enable_rcs_crop',
+           'PerSourceRareClassSampler', 'rare_class_source_sampler', 'rcs_loader', 'ClassCrops', 'ClassListSampler']
 
 # %% ../../nbs/19_data.rcs.ipynb #c006
 STATS_FILES = ('sample_class_stats.json', 'sample_class_stats_dict.json', 'samples_with_class.json')
@@ -119,6 +121,20 @@ def counts_for_dataset(dataset, stats: list[dict] | None = None, num_classes: in
     if missing: warnings.warn(f'{dataset.name}: {missing} of {len(dataset)} items have no class statistics and are never drawn by rare-class sampling')
     return out
 
+def source_class_stats(dataset, count_if_missing: bool = False) -> list[dict]:
+    "Per-file class statistics of a source dataset: its prepared JSON files, or (with `count_if_missing`) counted from its labels."
+    try: return load_class_stats(dataset.root)
+    except DatasetLayoutError:
+        if not count_if_missing: raise
+    C = dataset.class_set.num_classes
+    recs = []
+    for it in dataset.items:
+        rel = Path(it.get('label_train') or it['label'])
+        try: rel = rel.relative_to(dataset.root)
+        except ValueError: pass
+        recs.append(stats_record(rel.as_posix(), class_pixel_counts(dataset.read_train_ids(it), C)))
+    return recs
+
 def enable_rcs_crop(dataset, min_pixels: int = 3000, min_crop_ratio: float = 0.5):
     "Make the RandomCrop of `dataset.transform` retry until the crop holds > min_pixels·min_crop_ratio pixels of the requested class."
     ts = dataset.transform.transforms if isinstance(dataset.transform, Compose) else [dataset.transform]
@@ -177,3 +193,58 @@ def rcs_loader(dataset, batch_size: int, seed: int, T: float = 0.01, min_pixels:
     make(dataset, seed, 0)   # the statistics and the crop rule now: a bad folder fails here, not at the first batch
     return InfiniteLoader(dataset, batch_size, seed, num_workers, rank=rank, world_size=world_size, pin_memory=pin_memory,
                           sampler_fn=lambda start: make(dataset, seed, start, rank, world_size))
+
+# %% ../../nbs/19_data.rcs.ipynb #k002
+@dataclass(frozen=True)
+class ClassCrops:
+    "A stage's request for a stream of source crops of named classes (QuadMix's long-tail paste)."
+    classes: tuple               # class ids to draw from; a repeated id is drawn more often
+    draw: int = 2                # classes drawn per iteration, without replacement from the list's positions
+    per_class: int = 1           # crops of each drawn class per iteration
+    min_pixels: int = 50         # a crop holds more than this many pixels of its class (at pixel_scale 1; x scale²)
+    scale: str = 'target'        # resize the source images to the target's training scale (released) or the 'source' one
+    stats: Callable | None = None   # source dataset -> its statistics records; None: its prepared files
+
+    @property
+    def per_iter(self) -> int: return self.draw * self.per_class
+
+    def errors(self, num_classes: int) -> list[str]:
+        "What is wrong with this request, for a benchmark of `num_classes` classes."
+        e = []
+        if not self.classes: e.append('classes: expected a non-empty list of class ids')
+        bad = [c for c in self.classes if not (isinstance(c, (int, np.integer)) and 0 <= c < num_classes)]
+        if bad: e.append(f'classes: {bad} are not class ids 0..{num_classes - 1}')
+        if not (isinstance(self.draw, int) and 1 <= self.draw <= len(self.classes)):
+            e.append(f'draw: expected an integer in 1..{len(self.classes)} (the list\'s length), got {self.draw!r}')
+        if not (isinstance(self.per_class, int) and self.per_class >= 1): e.append(f'per_class: expected an integer >= 1, got {self.per_class!r}')
+        if self.min_pixels < 0: e.append(f'min_pixels: expected >= 0, got {self.min_pixels}')
+        if self.scale not in ('target', 'source'): e.append(f"scale: expected 'target' or 'source', got {self.scale!r}")
+        return e
+
+# %% ../../nbs/19_data.rcs.ipynb #k003
+class ClassListSampler(Sampler):
+    "Endless requests `(index, seed, {'rcs_class': c})` in iterations of `draw · per_class` crops of `draw` classes from a list."
+    def __init__(self, counts: np.ndarray,   # [files, classes] pixel counts
+                 classes, draw: int = 2, per_class: int = 1, seed: int = 0, start: int = 0, rank: int = 0, world_size: int = 1,
+                 name: str = 'source'):
+        counts = np.asarray(counts)
+        self.seed, self.start, self.rank, self.world, self.draw, self.per_class = seed, start, rank, world_size, draw, per_class
+        self.files_with_class = {int(c): np.flatnonzero(counts[:, c] > 0) for c in set(classes)}
+        self.dropped = sorted(c for c, f in self.files_with_class.items() if len(f) == 0)
+        self.classes = [int(c) for c in classes if int(c) not in self.dropped]
+        if self.dropped:
+            warnings.warn(f'{name}: no file holds class(es) {self.dropped}; class crops are drawn from {sorted(set(self.classes))}')
+        if len(self.classes) < draw:
+            raise ConfigError(f'{name}: class crops draw {draw} classes per iteration from {list(classes)}, but only '
+                              f'{self.classes} occur in its files')
+
+    def request(self, k: int) -> tuple[int, int, dict]:
+        "The request at this rank's local position k."
+        it, j = divmod(k, self.draw * self.per_class)
+        pos = np.random.default_rng(derive_seed(self.seed, 3, self.rank, it)).choice(len(self.classes), self.draw, replace=False)
+        c = self.classes[pos[j % self.draw]]
+        i = int(np.random.default_rng(derive_seed(self.seed, 4, self.rank, k)).choice(self.files_with_class[c]))
+        return i, derive_seed(self.seed, 5, self.rank, k), {'rcs_class': c}
+
+    def __iter__(self):
+        for k in itertools.count(self.start): yield self.request(k)

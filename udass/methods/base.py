@@ -55,6 +55,7 @@ class StageData:
     target_cat_max_ratio: float | None = None   # crop rule on target crops (needs target labels if < 1); None: the benchmark's
     target_margins: tuple | None = None   # (top, bottom, left, right): a target `valid` map, 0 in these margins ...
     margin_ref: int = 1024                # ... given in pixels of a `margin_ref`-high image, scaled to the resized target
+    class_crops: Any = None               # a `udass.data.rcs.ClassCrops`: a `class_crops` stream of source crops of named classes
 
 @dataclass
 class Stage:

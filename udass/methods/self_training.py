@@ -6,23 +6,22 @@
 from __future__ import annotations
 import copy, warnings
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 import torch
 from torch import nn, Tensor
-from ..core import Config, ConfigError, DatasetLayoutError, METHODS
+from ..core import Config, ConfigError, METHODS
 from .base import Method
 from .teacher import EMATeacher, TeacherOut
 from ..models.base import unwrap
 from .pseudo_label import pseudo_label, scale_margins
 from .mixing import class_mix_mask, cut_mix_mask, mix
-from .augment import sample_strong_aug, apply_strong_aug
+from .augment import StrongAugParams, sample_strong_aug, apply_strong_aug
 from .feature_distance import feature_distance_loss, THING_CLASSES
-from ..data.rcs import rare_class_source_sampler, load_class_stats, class_pixel_counts, stats_record
+from ..data.rcs import rare_class_source_sampler, source_class_stats
 
 # %% auto #0
 __all__ = ['ST_DEFAULTS', 'MIX_MODES', 'encoder_of', 'detached', 'MixedInput', 'Step', 'rcs_args', 'check_st_args',
-           'SelfTraining', 'DACS', 'DAFormer', 'source_class_stats']
+           'SelfTraining', 'DACS', 'DAFormer']
 
 # %% ../../nbs/50_methods.self_training.ipynb #c006
 ST_DEFAULTS = dict(
@@ -81,7 +80,7 @@ class MixedInput:
     mask: Tensor | None = None   # [B,H,W] True where source pixels were pasted
     weight: float = 1.0          # factor of its loss
     name: str = 'mix'            # its loss is logged as loss_{name}; its output kept as outputs[name]
-    x_aug: Tensor | None = None  # the image the student saw (set by the step)
+    x_aug: Tensor | None = None  # the image the student sees: set by the step, unless `mixed_inputs` augmented it
 
 @dataclass
 class Step:
@@ -174,7 +173,7 @@ class SelfTraining(Method):
         s.y_t, s.w_t = self.pseudo_labels(s)
         s.mixed = self.mixed_inputs(s)                           # 4. mixed crops (ClassMix)
         for mi in s.mixed:
-            mi.x_aug = self.augment(mi.x)                        # 5. strong augmentation, mixed CE
+            if mi.x_aug is None: mi.x_aug = self.augment(mi.x)   # 5. strong augmentation (unless done), mixed CE
             out = self.seg_forward(mi.x_aug)
             self.backward(s, self.mixed_terms(s, mi, out), mi.name, out); del out
         self.backward(s, self.extra_terms(s))                    # 6. further losses with their own forwards (MIC)
@@ -255,12 +254,15 @@ class SelfTraining(Method):
         M = self.mix_mask(s.y_s)
         return [MixedInput(mix(M, s.x_s, s.x_t), mix(M, s.y_s, s.y_t), mix(M, torch.ones_like(s.w_t), s.w_t), M)]
 
-    def augment(self, x: Tensor, draws: str | None = None) -> Tensor:
-        "Strong augmentation of normalised images (colour jitter, then blur) from the method's generator; `draws` as `aug_draws`."
+    def aug_params(self, batch: int, draws: str | None = None) -> StrongAugParams:
+        "The draws of one strong augmentation of `batch` images from the method's generator; `draws` as `aug_draws`."
         a = self.args
-        p = sample_strong_aug(x.shape[0], self.gen, a['jitter_prob'], a['blur_prob'], a['jitter_strength'],
-                              tuple(a['blur_sigma']), a['aug_per_sample'], draws or a['aug_draws'])
-        return apply_strong_aug(x, p, a['blur_kernel'])
+        return sample_strong_aug(batch, self.gen, a['jitter_prob'], a['blur_prob'], a['jitter_strength'],
+                                 tuple(a['blur_sigma']), a['aug_per_sample'], draws or a['aug_draws'])
+
+    def augment(self, x: Tensor, draws: str | None = None, params: StrongAugParams | None = None) -> Tensor:
+        "Strong augmentation of normalised images (colour jitter, then blur): fresh draws, or the given `params`."
+        return apply_strong_aug(x, params or self.aug_params(x.shape[0], draws), self.args['blur_kernel'])
 
     def mixed_terms(self, s: Step, mi: MixedInput, out) -> dict[str, Tensor]:
         "Loss terms of the student's output on one mixed crop: its weight times the pixel-weighted CE."
@@ -289,18 +291,3 @@ class DAFormer(SelfTraining):
     small_defaults = dict(alpha=0.99)
     small_budget = dict(model='daformer_small', iters=2000, ckpt_every=250)   # DACS's schedule, as in the papers
     real_budget = dict(model='daformer_mitb5', model_args={'pretrained': 'mit_b5.pth'})
-
-# %% ../../nbs/50_methods.self_training.ipynb #c027
-def source_class_stats(dataset, count_if_missing: bool = False) -> list[dict]:
-    "Per-file class statistics of a source dataset: its prepared JSON files, or (with `count_if_missing`) counted from its labels."
-    try: return load_class_stats(dataset.root)
-    except DatasetLayoutError:
-        if not count_if_missing: raise
-    C = dataset.class_set.num_classes
-    recs = []
-    for it in dataset.items:
-        rel = Path(it.get('label_train') or it['label'])
-        try: rel = rel.relative_to(dataset.root)
-        except ValueError: pass
-        recs.append(stats_record(rel.as_posix(), class_pixel_counts(dataset.read_train_ids(it), C)))
-    return recs

@@ -10,8 +10,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 from ..core import ConfigError, METHODS
-from ..data.rcs import counts_for_dataset
-from .self_training import Step, source_class_stats
+from ..data.rcs import counts_for_dataset, source_class_stats
+from .self_training import Step
 from .hrda_mic import HRDASelf, HRDA_DEFAULTS
 
 # %% auto #0

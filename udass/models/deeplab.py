@@ -4,7 +4,8 @@
 
 # %% ../../nbs/22_models.deeplab.ipynb #c001
 from __future__ import annotations
-from typing import Optional, Sequence
+import re
+from typing import Callable, Optional, Sequence
 import torch
 from torch import nn, Tensor
 from ..core import MODELS, ConfigError
@@ -13,9 +14,9 @@ from .resnet import ResNet, load_resnet_state, load_resnet_weights, make_norm
 
 # %% auto #0
 __all__ = ['HEADS', 'ASPPSum', 'DeepLabV2Head', 'ConvBNReLU', 'DLV2AdapterHead', 'ProDAHead', 'deeplabv2', 'ddb_key',
-           'checkpoint_format', 'load_segmentor_weights', 'deeplabv2_r101', 'deeplabv2_proda_r101',
-           'deeplabv2_r101_v1c', 'deeplabv2red_r101_v1c', 'deeplabv2_adapter_r101_v1c', 'deeplabv2_r18',
-           'deeplabv2_mini', 'deeplabv2_adapter_mini', 'deeplabv2_proda_mini']
+           'dlv2_head_key', 'mmseg_deeplab_key', 'checkpoint_format', 'load_segmentor_weights', 'deeplabv2_r101',
+           'deeplabv2_proda_r101', 'deeplabv2_r101_v1c', 'deeplabv2red_r101_v1c', 'deeplabv2_adapter_r101_v1c',
+           'deeplabv2_r18', 'deeplabv2_mini', 'deeplabv2_adapter_mini', 'deeplabv2_proda_mini']
 
 # %% ../../nbs/22_models.deeplab.ipynb #c006
 class ASPPSum(nn.Module):
@@ -143,6 +144,15 @@ def ddb_key(k: str) -> Optional[str]:
         if k.startswith(pre): k = k[len(pre):]; break
     return 'head.' + k[len('decode_head.'):] if k.startswith('decode_head.') else k
 
+def dlv2_head_key(k: str) -> str:
+    "mmseg `DLV2Head` name -> `DeepLabV2Head` name: its ASPP-sum `aspp_modules.i.conv.*` is our `classifier.convs.i.*`."
+    return re.sub(r'(^|\.)aspp_modules\.(\d+)\.conv\.', r'\1classifier.convs.\2.', k)
+
+def mmseg_deeplab_key(model: nn.Module) -> Callable[[str], Optional[str]]:
+    "`ddb_key` for `model`'s head: an mmseg checkpoint of a DLV2Head (DAFormer/HRDA 'dlv2red') also renames the ASPP sum."
+    if not isinstance(model.head, DeepLabV2Head): return ddb_key
+    return lambda k: None if (m := ddb_key(k)) is None else dlv2_head_key(m)
+
 def checkpoint_format(state: dict) -> str:
     "'udass', 'ddb' (mmseg UDA checkpoint) or 'resnet' (an ImageNet backbone file), from the key names."
     keys = list(state)
@@ -158,7 +168,7 @@ def load_segmentor_weights(model: EncoderDecoder, pretrained: str, root=None) ->
     state = load_torch_file(pretrained_file(pretrained, 'the location its publisher gives', root))
     fmt = checkpoint_format(state)
     if fmt == 'resnet': return load_resnet_state(model.backbone, state)
-    if fmt == 'ddb': return load_mapped(model, state, ddb_key, ignore_missing=counters)
+    if fmt == 'ddb': return load_mapped(model, state, mmseg_deeplab_key(model), ignore_missing=counters)
     return load_mapped(model, state, ignore_missing=counters)
 
 # %% ../../nbs/22_models.deeplab.ipynb #c017

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/25_models.hrda.ipynb #c001
 from __future__ import annotations
-import math
+import math, re
 from typing import Callable, NamedTuple, Optional, Sequence
 import torch
 from torch import nn, Tensor
@@ -17,7 +17,8 @@ from .mit import load_mit_imagenet
 # %% auto #0
 __all__ = ['Box', 'crop_box', 'crop', 'scale_box', 'tile_boxes', 'HRDAParts', 'HRDA', 'daformer_attention', 'deeplab_attention',
            'hrda_daformer', 'hrda_key_map', 'load_hrda_pretrained', 'hrda_daformer_mitb5', 'hrda_daformer_mini',
-           'hrda_daformer_small', 'hrda_deeplab', 'hrda_deeplabv2_r101', 'hrda_deeplabv2_mini']
+           'hrda_daformer_small', 'hrda_deeplab', 'hrda_deeplab_key', 'hrda_deeplabv2_r101', 'hrda_deeplabv2_mini',
+           'hrda_release_key']
 
 # %% ../../nbs/25_models.hrda.ipynb #c006
 Box = tuple  # (y1, y2, x1, x2) in pixels, end-exclusive
@@ -268,10 +269,21 @@ def hrda_daformer_small(num_classes: int, pretrained: Optional[str] = None, **kw
 def hrda_deeplab(num_classes: int, model: str, pretrained: Optional[str] = None, hr_crop=512,
                  crop_coord_divisible: int = 8, hr_loss_weight: float = 0.1, scales=(0.5, 1.0),
                  attention_classwise: bool = True, **seg_kw) -> HRDA:
-    "HRDA around a registered DeepLabV2 segmentor (`pretrained` goes to the segmentor, e.g. ImageNet ResNet)."
+    """HRDA around a registered DeepLabV2 segmentor. `pretrained`: 'imagenet' or a backbone file go to the segmentor;
+    a whole released HRDA checkpoint (SSDA, UDASS-CNN: `decode_head.head.*`, `decode_head.scale_attention.*`) to both heads."""
     import udass.models.deeplab  # registers the DeepLab models
-    return HRDA(lambda C: MODELS.get(model)(C, pretrained, **seg_kw), deeplab_attention, num_classes, scales,
-                hr_crop, crop_coord_divisible, hr_loss_weight, attention_classwise)
+    sd = read_state(pretrained) if pretrained not in (None, 'imagenet') else None
+    whole = sd is not None and is_segmentor_state(sd)
+    m = HRDA(lambda C: MODELS.get(model)(C, None if whole else pretrained, **seg_kw), deeplab_attention, num_classes,
+             scales, hr_crop, crop_coord_divisible, hr_loss_weight, attention_classwise)
+    if whole: load_mapped(m, sd, hrda_deeplab_key)
+    return m
+
+def hrda_deeplab_key(k: str) -> Optional[str]:
+    "Released HRDA-DLV2 checkpoint key -> udass key: `hrda_key_map`, then mmseg's DLV2Head ASPP names in both heads."
+    from udass.models.deeplab import dlv2_head_key
+    k = hrda_key_map(k)
+    return None if k is None else dlv2_head_key(k)
 
 @MODELS.register('hrda_deeplabv2_r101')
 def hrda_deeplabv2_r101(num_classes: int, pretrained: Optional[str] = None, **kw) -> HRDA:
@@ -282,3 +294,12 @@ def hrda_deeplabv2_r101(num_classes: int, pretrained: Optional[str] = None, **kw
 def hrda_deeplabv2_mini(num_classes: int, pretrained: Optional[str] = None, **kw) -> HRDA:
     "CPU HRDA around `deeplabv2_mini` (output stride 8), 64² detail crop."
     return hrda_deeplab(num_classes, 'deeplabv2_mini', pretrained, **{'hr_crop': 64, **kw})
+
+# %% ../../nbs/25_models.hrda.ipynb #c035c
+def hrda_release_key(k: str) -> str:
+    "udass HRDA key -> the released mmseg name (the inverse of `hrda_key_map` and `hrda_deeplab_key`: writes checkpoints in the released layouts)."
+    k = re.sub(r'classifier\.convs\.(\d+)\.', r'aspp_modules.\1.conv.', k)
+    if k.startswith('segmentor.backbone.'): return 'model.' + k[len('segmentor.'):]
+    if k.startswith('segmentor.head.'): return 'model.decode_head.head.' + k[len('segmentor.head.'):]
+    if k.startswith('attention_head.'): return 'model.decode_head.scale_attention.' + k[len('attention_head.'):]
+    raise KeyError(f'{k}: not a key of an HRDA network')
