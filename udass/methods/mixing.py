@@ -66,14 +66,14 @@ def cut_mix_mask(shape: tuple[int, int, int],  # (B, H, W)
 
 # %% ../../nbs/32_methods.mixing.ipynb #c016
 def mix(mask: Tensor,  # [B,H,W] or [B,1,H,W], 1/True where `a` is taken
-        a: Tensor,  # source: [B,H,W] or [B,C,H,W]
+        a: Tensor,  # source: [B,H,W], [B,C,H,W] or any [B,...,H,W] (clips: [B,T,C,H,W])
         b: Tensor,  # target, same shape as `a`
         ) -> Tensor:
-    "M·a + (1−M)·b for a binary mask M, broadcast over channels."
+    "M·a + (1−M)·b for a binary mask M, broadcast over every dimension between the batch and the pixels."
     if a.shape != b.shape: raise ValueError(f'mix: a and b must have the same shape, got {tuple(a.shape)} and {tuple(b.shape)}')
     m = mask.bool()
-    if a.dim() == 4 and m.dim() == 3: m = m[:, None]
-    if a.dim() == 3 and m.dim() == 4: m = m[:, 0]
-    if m.shape[0] != a.shape[0] or m.shape[-2:] != a.shape[-2:]:
+    if m.dim() == 4 and m.shape[1] == 1: m = m[:, 0]
+    if m.dim() != 3 or m.shape[0] != a.shape[0] or m.shape[-2:] != a.shape[-2:]:
         raise ValueError(f'mix: mask {tuple(mask.shape)} does not match data {tuple(a.shape)}')
+    m = m.view(m.shape[0], *[1] * (a.dim() - 3), *m.shape[-2:])
     return torch.where(m, a, b.to(a.dtype))
