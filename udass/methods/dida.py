@@ -129,7 +129,7 @@ def _all_ranks(x: Tensor) -> Tensor:
 class DIDA(DAFormer):
     "DIDA: DAFormer + a labelled source instance bank whose teacher similarities, gathered by class, train the student's."
     defaults = DIDA_DEFAULTS
-    small_defaults = dict(alpha=0.99, bank_momentum=0.99)
+    small_defaults = dict(alpha=0.99, bank_momentum=0.99, bank_size=76)   # 4 per class on the CPU (see above)
 
     def __init__(self, cfg, benchmark, device: torch.device):
         super().__init__(cfg, benchmark, device)
