@@ -12,7 +12,7 @@ from .augment import mic_mask, mask_image
 from .self_training import SelfTraining, ST_DEFAULTS
 
 # %% auto #0
-__all__ = ['HRDA_DEFAULTS', 'MIC_DEFAULTS', 'require_multi_resolution', 'HRDASelf', 'MIC']
+__all__ = ['HRDA_DEFAULTS', 'MIC_DEFAULTS', 'require_multi_resolution', 'HRDASelf', 'HRDACNN', 'MIC']
 
 # %% ../../nbs/51_methods.hrda_mic.ipynb #c006
 HRDA_DEFAULTS = {**ST_DEFAULTS, 'fd_lambda': 0.005, 'rcs': True, 'rcs_min_crop_ratio': 2.0, 'margins_on': 'image',
@@ -41,6 +41,16 @@ class HRDASelf(SelfTraining):
     def __init__(self, cfg: Config, benchmark, device: torch.device):
         super().__init__(cfg, benchmark, device)
         require_multi_resolution(self.model, cfg)
+
+# HRDA's DeepLabV2 row (its paper's Table 4; the base of SSDA and UDASS-CNN): the same method around DeepLabV2 R101-V1c
+_HRDA_DLV2_REAL = dict(model='hrda_deeplabv2_r101', model_args={'pretrained': 'imagenet'}, crop=1024, eval_mode='slide',
+                       slide_window=1024, slide_stride=512)
+_HRDA_DLV2_SMALL = {**_HRDA_SMALL, 'model': 'hrda_deeplabv2_mini'}
+
+@METHODS.register('hrda_cnn')
+class HRDACNN(HRDASelf):
+    "HRDA around DeepLabV2."
+    small_budget, real_budget = _HRDA_DLV2_SMALL, _HRDA_DLV2_REAL
 
 # %% ../../nbs/51_methods.hrda_mic.ipynb #c009
 MIC_DEFAULTS = {**HRDA_DEFAULTS,

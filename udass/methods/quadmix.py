@@ -13,7 +13,7 @@ from ..data.rcs import ClassCrops, source_class_stats
 from ..data.transforms import IMAGENET_STD
 from .mixing import mix
 from .self_training import MixedInput, Step
-from .hrda_mic import MIC, MIC_DEFAULTS, _HRDA_SMALL, _HRDA_REAL
+from .hrda_mic import MIC, MIC_DEFAULTS, _HRDA_SMALL, _HRDA_REAL, _HRDA_DLV2_SMALL, _HRDA_DLV2_REAL
 
 # %% auto #0
 __all__ = ['LONG_TAIL', 'LONG_TAIL_MIN_PIXELS', 'PUBLISHED', 'UDASS_DEFAULTS', 'QUAD_CHOICES', 'draw_classes',
@@ -230,11 +230,7 @@ class QuadMix(MIC):
         return [paste_class_pixels(t, cx[i].to(t.x), cy[i].to(t.y.device), K, self.args['lt_weight']) for i, t in enumerate(trained)]
 
 # %% ../../nbs/55_methods.quadmix.ipynb #q023
-_DLV2_REAL = dict(model='hrda_deeplabv2_r101', model_args={'pretrained': 'imagenet'}, crop=1024, eval_mode='slide',
-                  slide_window=1024, slide_stride=512)
-_DLV2_SMALL = {**_HRDA_SMALL, 'model': 'hrda_deeplabv2_mini'}
-
 @METHODS.register('udass_cnn')
 class QuadMixCNN(QuadMix):
     "UDASS's CNN variant: the same method on HRDA around DeepLabV2 (ResNet-101 V1c)."
-    small_budget, real_budget = _DLV2_SMALL, _DLV2_REAL
+    small_budget, real_budget = _HRDA_DLV2_SMALL, _HRDA_DLV2_REAL

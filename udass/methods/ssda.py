@@ -12,7 +12,7 @@ from torch import Tensor
 from ..core import ConfigError, METHODS
 from ..data.rcs import counts_for_dataset, source_class_stats
 from .self_training import Step
-from .hrda_mic import HRDASelf, HRDA_DEFAULTS
+from .hrda_mic import HRDASelf, HRDA_DEFAULTS, _HRDA_DLV2_SMALL
 
 # %% auto #0
 __all__ = ['SSDA_GTA_FREQ', 'SSDA_DEFAULTS', 'entropy_bits', 'bald', 'balance_ratio', 'seed_mask', 'truncated_crf_loss',
@@ -89,7 +89,6 @@ SSDA_DEFAULTS = {**HRDA_DEFAULTS,
     'ssda_exact': False,        # the released step: seed loss ×0.01 on the mixed weight map, no CRF
 }
 _DLV2_REAL = dict(model='hrda_deeplabv2_r101', model_args={'pretrained': 'imagenet'}, crop=1024, eval_mode='whole')
-_DLV2_SMALL = dict(model='hrda_deeplabv2_mini', iters=2000, ckpt_every=250, eval_mode='slide', slide_window=128, slide_stride=64)
 
 def source_frequencies(bench, data_root, crop, count: bool = False) -> np.ndarray:
     "Pixel share of each class over the benchmark's source files (prepared statistics; `count`: from the labels)."
@@ -103,7 +102,7 @@ class SSDA(HRDASelf):
     "SSDA: HRDA-DeepLabV2 + seeds from uncertainty and class balance, their CE on the clean target and a truncated CRF."
     defaults = SSDA_DEFAULTS
     small_defaults = dict(alpha=0.99, rcs_min_crop_ratio=0.5)
-    small_budget, real_budget = _DLV2_SMALL, _DLV2_REAL
+    small_budget, real_budget = _HRDA_DLV2_SMALL, _DLV2_REAL   # the released SSDA evaluates whole images
 
     def __init__(self, cfg, benchmark, device):
         super().__init__(cfg, benchmark, device)
