@@ -11,6 +11,7 @@ from torch.utils.data import DataLoader
 from ..core import BENCHMARKS, DATASETS, ConfigError, DatasetLayoutError, resolve_path
 from ..labels import ClassSet, CITYSCAPES19, PROTOCOLS, Protocol
 from .transforms import train_pipeline, eval_pipeline
+from .video_datasets import Clip
 from .loader import InfiniteLoader, UDALoader, collate
 import udass.data.datasets  # registers gta5, cityscapes
 
@@ -106,15 +107,17 @@ class Benchmark:
     def domain_dataset(self, d: Domain, root: Path, crop: int, cat_max_ratio: float, with_labels: bool,
                        frames=None, margins=None, margin_ref: int = 1024):
         """One domain's training dataset. A label read only for `cat_max_ratio` < 1 is dropped after the crop; `frames`
-        replaces a clip dataset's offsets; `margins` adds a `valid` map (pixels at a `margin_ref`-high image)."""
+        (offsets, or a `Clip` of offsets, flow pairs and earlier labels) replaces what a clip dataset reads; `margins`
+        adds a `valid` map (pixels at a `margin_ref`-high image)."""
         read_labels = with_labels or cat_max_ratio < 1.0
         tf = train_pipeline(d.scale, (crop, crop), cat_max_ratio=cat_max_ratio, interp=d.interp,
                             valid_margins=margins, valid_ref=margin_ref, drop_label=read_labels and not with_labels)
         kw = dict(d.kwargs)
         if frames is not None:
+            clip = frames if isinstance(frames, Clip) else Clip(tuple(frames))
             if 'offsets' not in kw:
-                raise ConfigError(f'benchmark {self.name!r}: {d.dataset} is an image dataset; frames={tuple(frames)} needs clips')
-            kw['offsets'] = tuple(frames)
+                raise ConfigError(f'benchmark {self.name!r}: {d.dataset} is an image dataset; frames={clip.offsets} needs clips')
+            kw.update(clip.dataset_kwargs(), frame_labels=clip.labels and with_labels)   # never for a crop-only label
         ds = DATASETS.get(d.dataset)(root/d.folder, split=d.split, transform=tf, with_labels=read_labels, **kw)
         ds.check_files()   # an empty or partly copied image folder stops here, before training
         return ds

@@ -16,6 +16,7 @@ from tqdm.auto import tqdm
 from cityscapesscripts.helpers.labels import name2label as _cs_name2label, id2label as _cs_id2label
 
 from ..viz import flow_to_color
+from .video_datasets import viper_flow_name, synthia_seq_flow_name, cityscapes_seq_flow_name
 from ..core import ConfigError, atomic_write_text, derive_seed
 from ..labels import (IGNORE, CITYSCAPES19, VIPER15, SYNTHIASEQ12, CITYSCAPES_ID_TO_TRAIN, SYNTHIA_ID_TO_TRAIN,
                           VIPER_ID_TO_TRAIN, SYNTHIASEQ_ID_TO_TRAIN, map_labels)
@@ -24,7 +25,7 @@ from ..labels import (IGNORE, CITYSCAPES19, VIPER15, SYNTHIASEQ12, CITYSCAPES_ID
 __all__ = ['TRAIN_NAMES', 'EXTRA_NAMES', 'RENDER_NAMES', 'RID', 'RENDER_TO_TRAIN', 'RAW_IDS', 'ZNEAR', 'STYLES', 'PAT_NONE',
            'PAT_WINDOWS', 'PAT_TILES', 'PAT_BARS', 'PAT_PANELS', 'PAT_SKY', 'MATERIALS', 'L_GROUND', 'L_LOT', 'L_WALK',
            'L_ROAD', 'L_RAIL', 'L_BACKDROP', 'L_BUILDING', 'L_LOTOBJ', 'L_BOUNDARY', 'L_OBJ', 'L_SCREEN', 'AX_X',
-           'AX_Y', 'AX_Z', 'AX_SKY', 'AX_SCREEN', 'PARTS', 'MARKER', 'GENERATOR_VERSION', 'CITIES',
+           'AX_Y', 'AX_Z', 'AX_SKY', 'AX_SCREEN', 'PARTS', 'MARKER', 'GENERATOR_VERSION', 'PART_VERSIONS', 'CITIES',
            'CS_LABELID_PALETTE', 'SYNTHIA_EXCLUDE', 'SYNTHIA_SEQ_EXCLUDE', 'WRITERS', 'to_raw', 'Camera', 'Style',
            'get_style', 'sample_color', 'noise_textures', 'Scene', 'add_car', 'add_truck', 'add_bus', 'add_tram',
            'add_person', 'add_two_wheeler', 'add_pole', 'add_sign', 'add_light', 'add_tree', 'add_clutter',
@@ -1185,7 +1186,8 @@ def flow_occlusion(scene: Scene, frame_t: dict, frame_s: dict, flow: np.ndarray,
 # %% ../../nbs/11_data.synthetic.ipynb #c045
 PARTS = ('gta', 'synthia', 'cityscapes', 'viper', 'cityscapes_seq', 'synthia_seq')
 MARKER = '_synthetic_done.json'
-GENERATOR_VERSION = 1   # bump when the generator changes what it writes
+GENERATOR_VERSION = 1   # bump when the generator changes what it writes ...
+PART_VERSIONS = {'viper': 2, 'cityscapes_seq': 2, 'synthia_seq': 2}   # ... or a part's own (2: flows between all frames)
 CITIES = {'train': ('aachen', 'bochum', 'bremen', 'cologne', 'darmstadt', 'dusseldorf'),
           'val': ('frankfurt', 'lindau', 'munster')}
 _THING = np.zeros(len(RENDER_NAMES), bool); _THING[[RID[n] for n in ('person', 'rider', 'car', 'truck', 'bus', 'train',
@@ -1210,18 +1212,20 @@ class SyntheticSpec:
     viper_val_seqs: int = 2
     viper_keys: int = 8          # labelled frames per sequence
     viper_every: int = 10        # a labelled frame every this many frames (frame numbers divisible by it)
+    viper_k: int = 2             # frames before each labelled frame that are written (all labelled, as VIPER's)
     cityscapes_seq_size: tuple = (512, 256)
     cityscapes_seq_train: int = 60
     cityscapes_seq_val: int = 20
     cityscapes_seq_k: int = 2    # frames before the labelled frame 19 that are written
     synthia_seq_size: tuple = (320, 190)
     synthia_seq_n: int = 120
+    synthia_seq_k: int = 2       # flows from each frame to this many frames before it
 
     def part_params(self, part: str, seed: int) -> dict:
         "What a part's files depend on (stored in its marker)."
         keys = [f.name for f in fields(self) if f.name.startswith(part + '_')
                 and not any(f.name.startswith(p + '_') for p in PARTS if p != part and p.startswith(part))]
-        return dict(part=part, seed=seed, version=GENERATOR_VERSION, **{k: list(v) if isinstance(v, tuple) else v
+        return dict(part=part, seed=seed, version=PART_VERSIONS.get(part, GENERATOR_VERSION), **{k: list(v) if isinstance(v, tuple) else v
                                                                         for k, v in asdict(self).items() if k in keys})
 
 def _spec(sizes: dict) -> SyntheticSpec:
@@ -1379,9 +1383,14 @@ def write_cityscapes(folder: Path, spec: SyntheticSpec, seed: int = 0, progress:
             _write_cityscapes_frame(folder, split, city, seq, 19, fr, sc, spec.cityscapes_size, gt='full')
             bar.update()
 
+def _flow_pairs(frames) -> list[tuple[int, int]]:
+    "Every (later, earlier) pair of frame numbers: the flows a clip of these frames can be asked for."
+    return [(t, k) for t in frames for k in frames if k < t]
+
 def write_viper(folder: Path, spec: SyntheticSpec, seed: int = 0, progress: bool = True):
-    "VIPER layout: labelled frames f (every `viper_every`) and f-1 as jpg, class PNGs, flows f -> f-1."
-    size = spec.viper_size
+    """VIPER layout: labelled frames f (every `viper_every`) and the `viper_k` frames before them as jpg, each with its
+    class PNG (VIPER labels every frame), exact flows between every two of them."""
+    size, K = spec.viper_size, spec.viper_k
     with _bar((spec.viper_train_seqs + spec.viper_val_seqs) * spec.viper_keys, 'viper', progress) as bar:
         for split, i, sc in part_scenes('viper', spec, seed):
             q = i + 1
@@ -1389,33 +1398,33 @@ def write_viper(folder: Path, spec: SyntheticSpec, seed: int = 0, progress: bool
             for d in (img_dir, cls_dir, flow_dir): d.mkdir(parents=True, exist_ok=True)
             for j in range(1, spec.viper_keys + 1):
                 f = spec.viper_every * j
-                key, prev = render(sc, size=size, t=f), render(sc, size=size, t=f - 1)
-                for t, fr in ((f, key), (f - 1, prev)):
+                frames = {t: render(sc, size=size, t=t) for t in range(max(f - K, 0), f + 1)}
+                for t, fr in frames.items():
                     p = img_dir/f'{q:03d}_{t:05d}.jpg'
                     if not cv2.imwrite(str(p), cv2.cvtColor(fr['image'], cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 95]):
                         raise OSError(f'could not write {p}')
-                _write_png(cls_dir/f'{q:03d}_{f:05d}.png', to_raw(key['render'], 'viper'))
-                _write_flow(flow_dir/f'{q:03d}_{f:05d}{f - 1:05d}_int16_x10.npy', scene_flow(sc, key, f, f - 1))
+                    _write_png(cls_dir/f'{q:03d}_{t:05d}.png', to_raw(fr['render'], 'viper'))
+                for t, k in _flow_pairs(frames):
+                    _write_flow(flow_dir/viper_flow_name(f'{q:03d}', t, k), scene_flow(sc, frames[t], t, k))
                 bar.update()
 
 def write_cityscapes_seq(folder: Path, spec: SyntheticSpec, seed: int = 0, progress: bool = True):
-    "Cityscapes-Seq layout: frames 19-k..19 of each snippet, the key frame's labelIds, exact flows in `flow_gt/`."
+    "Cityscapes-Seq layout: frames 19-k..19 of each snippet, the key frame's labelIds, exact flows between them in `flow_gt/`."
     size, K, n = spec.cityscapes_seq_size, spec.cityscapes_seq_k, dict(_splits('cityscapes_seq', spec))
     with _bar(sum(n.values()), 'cityscapes_seq', progress) as bar:
         for split, i, sc in part_scenes('cityscapes_seq', spec, seed):
             (folder/'flow_gt'/split).mkdir(parents=True, exist_ok=True)
             city, seq = _city_of(i, n[split], split)
-            for t in range(19 - K, 20):
-                fr = render(sc, size=size, t=t)
+            frames = {t: render(sc, size=size, t=t) for t in range(19 - K, 20)}
+            for t, fr in frames.items():
                 _write_cityscapes_frame(folder, split, city, seq, t, fr, sc, size, 'labelIds' if t == 19 else 'none',
                                         image_dir='leftImg8bit_sequence')
-                if t > 19 - K:
-                    _write_flow(folder/'flow_gt'/split/f'{city}_{seq:06d}_{t:06d}_{t - 1:06d}_int16_x10.npy',
-                                scene_flow(sc, fr, t, t - 1))
+            for t, k in _flow_pairs(frames):
+                _write_flow(folder/'flow_gt'/split/cityscapes_seq_flow_name(city, f'{seq:06d}', t, k), scene_flow(sc, frames[t], t, k))
             bar.update()
 
 def write_synthia_seq(folder: Path, spec: SyntheticSpec, seed: int = 0, progress: bool = True):
-    "SYNTHIA-Seq (SEQS-04-DAWN flattened) layout: one drive, `rgb/`, 16-bit `label/` (R = class), flows f -> f-1."
+    "SYNTHIA-Seq (SEQS-04-DAWN flattened) layout: one drive, `rgb/`, 16-bit `label/` (R = class), flows f -> f-1..f-k."
     for d in ('rgb', 'label', 'flow/train'): (folder/d).mkdir(parents=True, exist_ok=True)
     _, _, sc = next(part_scenes('synthia_seq', spec, seed))
     with _bar(spec.synthia_seq_n, 'synthia_seq', progress) as bar:
@@ -1423,7 +1432,8 @@ def write_synthia_seq(folder: Path, spec: SyntheticSpec, seed: int = 0, progress
             fr = render(sc, size=spec.synthia_seq_size, t=f)
             _write_png(folder/'rgb'/f'{f:06d}.png', fr['image'], photo=True)
             _write_synthia_label(folder/'label'/f'{f:06d}.png', to_raw(fr['render'], 'synthiaseq'), _instances(fr, sc))
-            if f > 1: _write_flow(folder/'flow/train'/f'{f:06d}_int16_x10.npy', scene_flow(sc, fr, f, f - 1))
+            for k in range(max(f - spec.synthia_seq_k, 1), f):
+                _write_flow(folder/'flow/train'/synthia_seq_flow_name(f, k), scene_flow(sc, fr, f, k))
             bar.update()
 
 WRITERS = dict(gta=write_gta, synthia=write_synthia, cityscapes=write_cityscapes, viper=write_viper,

@@ -11,9 +11,9 @@ import torch
 from ..labels import IGNORE
 
 # %% auto #0
-__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'rescale_size', 'resize_flow', 'Compose', 'Resize', 'crop_sample', 'RandomCrop',
-           'RandomFlip', 'Pad', 'to_tensors', 'normalize', 'denormalize', 'ValidMap', 'DropLabel', 'train_pipeline',
-           'eval_pipeline']
+__all__ = ['CLIP_KEYS', 'IMAGENET_MEAN', 'IMAGENET_STD', 'rescale_size', 'resize_flow', 'Compose', 'Resize', 'crop_sample',
+           'RandomCrop', 'RandomFlip', 'Pad', 'to_tensors', 'normalize', 'denormalize', 'ValidMap', 'DropLabel',
+           'train_pipeline', 'eval_pipeline']
 
 # %% ../../nbs/12_data.transforms.ipynb #c005
 _INTERP = {'nearest': cv2.INTER_NEAREST, 'bilinear': cv2.INTER_LINEAR, 'bicubic': cv2.INTER_CUBIC,
@@ -32,6 +32,8 @@ def resize_flow(flow: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return out * np.array([w / W, h / H], np.float32)
 
 # %% ../../nbs/12_data.transforms.ipynb #c007
+CLIP_KEYS = ('frames', 'flow', 'frame_labels')   # per-frame entries of a clip: [T or pairs, H, W, ...]
+
 class Compose:
     "Apply transforms in order, each as `t(sample, rng)`."
     def __init__(self, transforms): self.transforms = list(transforms)
@@ -42,7 +44,7 @@ class Compose:
 
 @dataclass
 class Resize:
-    "Resize image (and frames, flow) to `scale`=(W,H); labels with nearest unless `resize_label=False` (evaluation keeps full-res GT)."
+    "Resize image (and frames, flow) to `scale`=(W,H); labels (and frame labels) with nearest unless `resize_label=False`."
     scale: tuple[int, int]
     keep_ratio: bool = True
     interp: str = 'bilinear'
@@ -58,6 +60,8 @@ class Resize:
         if self.resize_label:
             for k in ('label', 'valid'):
                 if k in s: s[k] = cv2.resize(s[k], (nw, nh), interpolation=cv2.INTER_NEAREST)
+            if 'frame_labels' in s:
+                s['frame_labels'] = np.stack([cv2.resize(l, (nw, nh), interpolation=cv2.INTER_NEAREST) for l in s['frame_labels']])
         return s
 
 def crop_sample(s: dict, y: int, x: int, h: int, w: int) -> dict:
@@ -65,7 +69,7 @@ def crop_sample(s: dict, y: int, x: int, h: int, w: int) -> dict:
     s = dict(s)
     for k in ('img', 'label', 'valid'):
         if k in s: s[k] = s[k][y:y + h, x:x + w]
-    for k in ('frames', 'flow'):
+    for k in CLIP_KEYS:
         if k in s: s[k] = s[k][:, y:y + h, x:x + w]
     return s
 
@@ -111,7 +115,8 @@ class RandomFlip:
         s = dict(s)
         for k in ('img', 'label', 'valid'):
             if k in s: s[k] = np.ascontiguousarray(s[k][:, ::-1])
-        if 'frames' in s: s['frames'] = np.ascontiguousarray(s['frames'][:, :, ::-1])
+        for k in ('frames', 'frame_labels'):
+            if k in s: s[k] = np.ascontiguousarray(s[k][:, :, ::-1])
         if 'flow' in s:
             f = np.ascontiguousarray(s['flow'][:, :, ::-1])
             if self.negate_flow: f = f * np.array([-1, 1], np.float32)
@@ -122,7 +127,7 @@ class RandomFlip:
 # %% ../../nbs/12_data.transforms.ipynb #c009
 @dataclass
 class Pad:
-    "Pad to at least `size`=(h,w) at the bottom/right: image, frames and flow with 0, label with IGNORE, valid with False."
+    "Pad to at least `size`=(h,w) at the bottom/right: image, frames and flow with 0, labels with IGNORE, valid with False."
     size: tuple[int, int]
     def __call__(self, s, rng=None):
         H, W = s['img'].shape[:2]
@@ -133,6 +138,7 @@ class Pad:
             if k in s: s[k] = np.pad(s[k], ((0, ph), (0, pw)) + ((0, 0),) * (s[k].ndim - 2), constant_values=v)
         for k in ('frames', 'flow'):
             if k in s: s[k] = np.pad(s[k], ((0, 0), (0, ph), (0, pw), (0, 0)))
+        if 'frame_labels' in s: s['frame_labels'] = np.pad(s['frame_labels'], ((0, 0), (0, ph), (0, pw)), constant_values=IGNORE)
         return s
 
 # %% ../../nbs/12_data.transforms.ipynb #c016
@@ -140,13 +146,14 @@ IMAGENET_MEAN = (123.675, 116.28, 103.53)
 IMAGENET_STD = (58.395, 57.12, 57.375)
 
 def to_tensors(s: dict) -> dict:
-    "numpy sample -> tensors: img uint8 [3,H,W], label int64 [H,W], frames [T,3,H,W], flow float32 [T-1,2,H,W]."
-    out = {k: v for k, v in s.items() if k not in ('img', 'label', 'valid', 'frames', 'flow')}
+    "numpy sample -> tensors: img uint8 [3,H,W], label int64 [H,W], frames [T,3,H,W], flow float32 [P,2,H,W], frame_labels [T,H,W]."
+    out = {k: v for k, v in s.items() if k not in ('img', 'label', 'valid') + CLIP_KEYS}
     out['img'] = torch.from_numpy(np.ascontiguousarray(s['img'].transpose(2, 0, 1)))
     if 'label' in s: out['label'] = torch.from_numpy(np.ascontiguousarray(s['label'])).long()
     if 'valid' in s: out['valid'] = torch.from_numpy(np.ascontiguousarray(s['valid'])).bool()
     if 'frames' in s: out['frames'] = torch.from_numpy(np.ascontiguousarray(s['frames'].transpose(0, 3, 1, 2)))
     if 'flow' in s: out['flow'] = torch.from_numpy(np.ascontiguousarray(s['flow'].transpose(0, 3, 1, 2))).float()
+    if 'frame_labels' in s: out['frame_labels'] = torch.from_numpy(np.ascontiguousarray(s['frame_labels'])).long()
     return out
 
 def normalize(x: torch.Tensor, mean=IMAGENET_MEAN, std=IMAGENET_STD) -> torch.Tensor:
@@ -177,8 +184,8 @@ class ValidMap:
 
 @dataclass
 class DropLabel:
-    "Remove the label (read only for the crop rule, e.g. `cat_max_ratio` on an unlabelled-for-training target)."
-    def __call__(self, s, rng=None): return {k: v for k, v in s.items() if k != 'label'}
+    "Remove the labels (read only for the crop rule, e.g. `cat_max_ratio` on an unlabelled-for-training target)."
+    def __call__(self, s, rng=None): return {k: v for k, v in s.items() if k not in ('label', 'frame_labels')}
 
 def train_pipeline(scale, crop, cat_max_ratio: float = 0.75, flip: float = 0.5, interp='bilinear',
                    keep_ratio: bool = True, rcs_min_pixels: float = 0.0,

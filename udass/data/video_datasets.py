@@ -6,6 +6,7 @@
 from __future__ import annotations
 import re
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 import cv2
@@ -21,9 +22,9 @@ from .image_datasets import resolve_ids, ids_then_filler, fixture_image, expecte
 # %% auto #0
 __all__ = ['VIPER_TREE', 'SYNTHIA_SEQ_TREE', 'CITYSCAPES_SEQ_TREE', 'CITYSCAPES_SEQ_MAPS', 'viper_flow_name',
            'synthia_seq_flow_name', 'cityscapes_seq_flow_name', 'flow_path', 'read_flow', 'flow_folder',
-           'check_offsets', 'use_flow', 'check_clip_files', 'ClipDataset', 'remove_ego_vehicle', 'VIPER',
-           'fixture_viper', 'SynthiaSeq', 'fixture_synthia_seq', 'snippet_key_frames', 'CityscapesSeq',
-           'fixture_cityscapes_seq']
+           'check_offsets', 'check_flow_pairs', 'Clip', 'use_flow', 'clip_files', 'check_clip_files', 'ClipDataset',
+           'remove_ego_vehicle', 'VIPER', 'fixture_viper', 'SynthiaSeq', 'fixture_synthia_seq', 'snippet_key_frames',
+           'CityscapesSeq', 'fixture_cityscapes_seq']
 
 # %% ../../nbs/17_data.video_datasets.ipynb #c006
 def viper_flow_name(seq: str, f: int, k: int, width: int = 5) -> str:
@@ -64,30 +65,65 @@ def check_offsets(offsets) -> tuple[int, ...]:
                           f'(key frame last), e.g. (1, 0) or (2, 1, 0); got {offsets!r}')
     return o
 
-def use_flow(with_flow, folder: Path, dataset: str, offsets) -> bool:
+def check_flow_pairs(pairs, offsets) -> tuple[tuple[int, int], ...]:
+    "Validate flow pairs (a, b), the flow from frame t−a to frame t−b of a clip at `offsets`; None: key -> each earlier frame."
+    if pairs is None: return tuple((0, o) for o in offsets[:-1])
+    try: out = tuple((int(a), int(b)) for a, b in pairs)
+    except (TypeError, ValueError):
+        raise ConfigError(f'flow_pairs must be (a, b) pairs of frame offsets, e.g. ((0, 1), (1, 2)); got {pairs!r}') from None
+    bad = [p for p in out if p[0] == p[1] or not set(p) <= set(offsets)]
+    if bad: raise ConfigError(f'flow_pairs {bad}: each pair must name two different frames of offsets={offsets}')
+    return out
+
+@dataclass(frozen=True)
+class Clip:
+    """What a method reads of each clip: the frames at `offsets` (key frame 0 last), the flows of `flows`, pairs (a, b)
+    for the flow from frame t−a to frame t−b (None: key frame -> each earlier frame), and with `labels` the labels of
+    the earlier frames too (for datasets that label every frame)."""
+    offsets: tuple = (1, 0)
+    flows: tuple | None = None
+    labels: bool = False
+    def dataset_kwargs(self) -> dict: return dict(offsets=tuple(self.offsets), flow_pairs=self.flows, frame_labels=self.labels)
+
+def use_flow(with_flow, folder: Path, dataset: str, pairs) -> bool:
     "Whether clips read flows: `with_flow` None -> if `folder` exists; True -> required; False -> never."
-    if len(offsets) < 2 or with_flow is False: return False
+    if not pairs or with_flow is False: return False
     if with_flow is None: return Path(folder).is_dir()
     if not Path(folder).is_dir():
         raise DatasetLayoutError(f'{dataset}: with_flow=True but the flow folder {folder} does not exist '
                                  f'(set flow_dir to the folder of *_int16_x10.npy / .flo files, or with_flow=None)')
     return True
 
+def clip_files(t: int, offsets, pairs, frame_file, flow_file=None, label_files=None) -> dict:
+    """An item's files around key frame number `t`: earlier `frames`, the `flows` of `pairs` (`flow_file(f, k)`; None:
+    no flows) and, with `label_files(k)`, the earlier frames' labels (`frame_labels`, dicts of label paths)."""
+    earlier = [t - o for o in offsets[:-1]]
+    out = dict(frames=[frame_file(k) for k in earlier],
+               flows=[flow_file(t - a, t - b) for a, b in pairs] if flow_file is not None else None)
+    if label_files is not None: out['frame_labels'] = [label_files(k) for k in earlier]
+    return out
+
 def check_clip_files(dataset: str, items: list[dict], tree: str):
-    "Raise naming the first missing earlier frame or flow file (and how many are missing)."
-    for key, what in (('frames', 'earlier frame'), ('flows', 'flow file')):
-        missing = [p for it in items for p in (it.get(key) or []) if not Path(p).is_file()]
+    "Raise naming the first missing earlier frame, flow file or earlier label (and how many are missing)."
+    labels = lambda it: [d['label'] for d in it.get('frame_labels') or []
+                         if not (d.get('label_train') and Path(d['label_train']).is_file())]
+    for get, what in ((lambda it: it.get('frames') or [], 'earlier frame'), (lambda it: it.get('flows') or [], 'flow file'),
+                      (labels, 'earlier label')):
+        missing = [p for it in items for p in get(it) if not Path(p).is_file()]
         if missing:
-            hint = ' (pass with_flow=False to train without flows)' if key == 'flows' else ''
+            hint = ' (pass with_flow=False to train without flows)' if what == 'flow file' else ''
             raise DatasetLayoutError(f'{dataset}: {len(missing)} {what}(s) missing, e.g. {missing[0]}{hint}\n'
                                      f'Expected layout:\n{tree}')
 
 class ClipDataset(SegDataset):
-    "A labelled key frame (`SegDataset`) plus earlier frames and flows key -> earlier frame."
+    "A labelled key frame (`SegDataset`) plus earlier frames, flows between frames and, where asked, earlier labels."
     crop_bottom: int = 0   # rows removed at the bottom of every frame, label and flow (SYNTHIA-Seq: 120)
 
-    def __init__(self, items: list[dict], transform=None, with_labels: bool = True, offsets=(1, 0)):
+    def __init__(self, items: list[dict], transform=None, with_labels: bool = True, offsets=(1, 0), flow_pairs=None,
+                 frame_labels: bool = False):
         self.offsets = check_offsets(offsets)
+        self.flow_pairs = check_flow_pairs(flow_pairs, self.offsets)
+        self.frame_labels = bool(frame_labels) and with_labels
         super().__init__(items, transform, with_labels)
 
     def _flow(self, path, raw_hw, hw) -> np.ndarray:
@@ -95,11 +131,7 @@ class ClipDataset(SegDataset):
         if self.crop_bottom and fl.shape[:2] == tuple(raw_hw): fl = fl[:raw_hw[0] - self.crop_bottom]
         return fl if fl.shape[:2] == tuple(hw) else resize_flow(fl, hw)
 
-    def load(self, i: int) -> dict:
-        "Numpy clip: img, label (key frame), frames T×H×W×3 (key last), flow (T-1)×H×W×2 if available, meta."
-        s = super().load(i)
-        it, img = self.items[i], s['img']
-        raw_hw = img.shape[:2]
+    def _frames(self, it: dict, img: np.ndarray) -> np.ndarray:
         frames = []
         for p in it.get('frames', []):
             f = read_image(p)
@@ -107,15 +139,30 @@ class ClipDataset(SegDataset):
                 raise DataReadError(f'{self.name}: frame {p} is {f.shape[1]}x{f.shape[0]} but key frame {it["img"]} '
                                     f'is {img.shape[1]}x{img.shape[0]}')
             frames.append(f)
-        s['frames'] = np.stack(frames + [img])
+        return np.stack(frames + [img])
+
+    def _earlier_labels(self, it: dict, hw) -> list[np.ndarray]:
+        labs = [self.read_train_ids(d) for d in it.get('frame_labels') or []]
+        return [l if l.shape == tuple(hw) else self.fix_size_mismatch(l, hw, d) for l, d in zip(labs, it['frame_labels'])]
+
+    def load(self, i: int) -> dict:
+        """Numpy clip: img, label (key frame), frames T×H×W×3 (key last), flow P×H×W×2 (one per flow pair, if flows are
+        read), frame_labels T×H×W (key last, if asked), meta."""
+        s = super().load(i)
+        it, raw_hw = self.items[i], s['img'].shape[:2]
+        s['frames'] = self._frames(it, s['img'])
+        if self.frame_labels and 'label' in s: s['frame_labels'] = np.stack(self._earlier_labels(it, raw_hw) + [s['label']])
         if self.crop_bottom:
             h = raw_hw[0] - self.crop_bottom
             if h <= 0: raise DataReadError(f'{self.name}: crop_bottom={self.crop_bottom} leaves nothing of {it["img"]} '
                                            f'({raw_hw[0]} rows); use a smaller crop_bottom for smaller frames')
-            s['img'], s['frames'] = s['img'][:h], s['frames'][:, :h]
-            if 'label' in s: s['label'] = s['label'][:h]
+            for k in ('img', 'label'):
+                if k in s: s[k] = s[k][:h]
+            for k in ('frames', 'frame_labels'):
+                if k in s: s[k] = s[k][:, :h]
         if it.get('flows'):
             s['flow'] = np.stack([self._flow(p, raw_hw, s['img'].shape[:2]) for p in it['flows']])
+            s['meta']['flow_pairs'] = self.flow_pairs
         s['meta']['offsets'] = self.offsets
         return s
 
@@ -147,17 +194,19 @@ class VIPER(ClipDataset):
     known_ids = frozenset(range(32))   # VIPER's 32 classes 0..31
     def __init__(self, root, split: str = 'train', transform=None, with_labels: bool = True,
                  offsets=(1, 0),          # earlier-frame offsets, key frame (0) last
+                 flow_pairs=None,         # flows (a, b) from frame t-a to t-b; None: key frame -> each earlier frame
+                 frame_labels: bool = False,  # the labels of the earlier frames too
                  key_every: int = 10,     # key frames are frame numbers divisible by this (when no list is given)
                  remove_ego: bool = True, # drop the ego car from the labels
                  with_flow=None,          # None: flows if the flow folder exists; True: required; False: never
                  flow_dir=None,           # flow folder, relative to root, '{split}' filled in (default 'flow/{split}')
                  files=None):             # None: {root}/{split}.txt if present, else walk; 'all'; or a list of ids
-        root = Path(root); offsets = check_offsets(offsets)
+        root = Path(root); offsets = check_offsets(offsets); pairs = check_flow_pairs(flow_pairs, offsets)
         require_dirs(root, 'VIPER', [f'{split}/img'] + ([f'{split}/cls'] if with_labels else []), VIPER_TREE,
                      'Download VIPER (playing-for-benchmarks.org) and unpack it here.')
         img_dir, cls_dir = root/split/'img', root/split/'cls'
         fdir = flow_folder(root, split, flow_dir)
-        flows = use_flow(with_flow, fdir, 'VIPER', offsets)
+        flows = use_flow(with_flow, fdir, 'VIPER', pairs)
 
         def walk():
             src, ext = (cls_dir, 'png') if with_labels else (img_dir, 'jpg')
@@ -174,15 +223,18 @@ class VIPER(ClipDataset):
         for n in resolve_ids(files, root, split, walk):
             sub, stem = n.rsplit('/', 1) if '/' in n else (n.split('_')[0], n)
             seq, f, w = _frame_of(stem)
-            earlier = [f - o for o in offsets[:-1]]
+            name = lambda k: f'{seq}_{k:0{w}d}'
             items.append(dict(img=img_dir/sub/f'{stem}.jpg', label=cls_dir/sub/f'{stem}.png',
                               label_train=cls_dir/sub/f'{stem}_labelTrainIds.png', id=f'{sub}/{stem}',
-                              frames=[img_dir/sub/f'{seq}_{k:0{w}d}.jpg' for k in earlier],
-                              flows=[flow_path(fdir, viper_flow_name(seq, f, k, w)) for k in earlier] if flows else None))
+                              **clip_files(f, offsets, pairs, lambda k: img_dir/sub/f'{name(k)}.jpg',
+                                           (lambda a, b: flow_path(fdir, viper_flow_name(seq, a, b, w))) if flows else None,
+                                           (lambda k: dict(label=cls_dir/sub/f'{name(k)}.png',
+                                                           label_train=cls_dir/sub/f'{name(k)}_labelTrainIds.png'))
+                                           if frame_labels and with_labels else None)))
         if not items: raise DatasetLayoutError(f'VIPER: no key frames found under {root/split}\n{VIPER_TREE}')
         check_clip_files('VIPER', items, VIPER_TREE)
         self.root, self.split, self.remove_ego, self.flow_dir = root, split, remove_ego, fdir if flows else None
-        super().__init__(items, transform, with_labels, offsets)
+        super().__init__(items, transform, with_labels, offsets, pairs, frame_labels)
 
     def read_label_ids(self, path) -> np.ndarray:
         ids = read_label(path)
@@ -217,17 +269,19 @@ class SynthiaSeq(ClipDataset):
     known_ids = frozenset(range(23))   # the SYNTHIA classes 0..22
     def __init__(self, root, split: str = 'train', transform=None, with_labels: bool = True,
                  offsets=(1, 0),          # earlier-frame offsets, key frame (0) last
+                 flow_pairs=None,         # flows (a, b) from frame t-a to t-b; None: key frame -> each earlier frame
+                 frame_labels: bool = False,  # the labels of the earlier frames too
                  crop_bottom: int = 120,  # rows cut off at the bottom (the ego car's bonnet)
                  with_flow=None,          # None: flows if the flow folder exists; True: required; False: never
                  flow_dir=None,           # flow folder, relative to root, '{split}' filled in (default 'flow/{split}')
                  files=None):             # None: {root}/{split}.txt if present, else walk; 'all'; or a list of ids
-        root = Path(root); offsets = check_offsets(offsets)
+        root = Path(root); offsets = check_offsets(offsets); pairs = check_flow_pairs(flow_pairs, offsets)
         if split != 'train': raise ConfigError(f"SYNTHIA-Seq has a single split, 'train' (got split={split!r})")
         require_dirs(root, 'SYNTHIA-Seq', ['rgb'] + (['label'] if with_labels else []), SYNTHIA_SEQ_TREE,
                      'Download SYNTHIA-SEQS-04-DAWN (synthia-dataset.net) and flatten RGB/Stereo_Left/Omni_F and '
                      'GT/LABELS/Stereo_Left/Omni_F into rgb/ and label/.')
         fdir = flow_folder(root, split, flow_dir)
-        flows = use_flow(with_flow, fdir, 'SYNTHIA-Seq', offsets)
+        flows = use_flow(with_flow, fdir, 'SYNTHIA-Seq', pairs)
 
         def walk():
             src = root/'label' if with_labels else root/'rgb'
@@ -242,15 +296,17 @@ class SynthiaSeq(ClipDataset):
         items = []
         for n in resolve_ids(files, root, split, walk):
             f, w = int(n), len(n)
-            earlier = [f - o for o in offsets[:-1]]
             items.append(dict(img=root/'rgb'/f'{n}.png', label=root/'label'/f'{n}.png',
                               label_train=root/'label'/f'{n}_labelTrainIds.png', id=n,
-                              frames=[root/'rgb'/f'{k:0{w}d}.png' for k in earlier],
-                              flows=[flow_path(fdir, synthia_seq_flow_name(f, k, w)) for k in earlier] if flows else None))
+                              **clip_files(f, offsets, pairs, lambda k: root/'rgb'/f'{k:0{w}d}.png',
+                                           (lambda a, b: flow_path(fdir, synthia_seq_flow_name(a, b, w))) if flows else None,
+                                           (lambda k: dict(label=root/'label'/f'{k:0{w}d}.png',
+                                                           label_train=root/'label'/f'{k:0{w}d}_labelTrainIds.png'))
+                                           if frame_labels and with_labels else None)))
         if not items: raise DatasetLayoutError(f'SYNTHIA-Seq: no frames found under {root}\n{SYNTHIA_SEQ_TREE}')
         check_clip_files('SYNTHIA-Seq', items, SYNTHIA_SEQ_TREE)
         self.root, self.split, self.crop_bottom, self.flow_dir = root, split, int(crop_bottom), fdir if flows else None
-        super().__init__(items, transform, with_labels, offsets)
+        super().__init__(items, transform, with_labels, offsets, pairs, frame_labels)
 
     def read_label_ids(self, path) -> np.ndarray: return read_label(path, channel='R')
 
@@ -300,6 +356,8 @@ class CityscapesSeq(ClipDataset):
     def __init__(self, root, split: str = 'train', transform=None, with_labels: bool = True,
                  class_set: str = 'cityscapes19',  # label map: 'cityscapes19', 'viper15' or 'synthiaseq12'
                  offsets=(1, 0),                   # earlier-frame offsets, key frame (0) last; None: key frames only
+                 flow_pairs=None,                  # flows (a, b) from frame t-a to t-b; None: key frame -> each earlier frame
+                 frame_labels: bool = False,       # refused with labels: Cityscapes-Seq labels one frame per snippet
                  with_flow=None,                   # None: flows if the flow folder exists; True: required; False: never
                  flow_dir=None,                    # flow folder, relative to root, '{split}' filled in (default 'flow/{split}')
                  files=None):                      # None: {root}/{split}.txt if present, else found; 'all'; or ids
@@ -308,13 +366,16 @@ class CityscapesSeq(ClipDataset):
             raise ConfigError(f'Cityscapes-Seq class_set must be one of {", ".join(CITYSCAPES_SEQ_MAPS)}, got {class_set!r}')
         self.id_map, self.class_set = CITYSCAPES_SEQ_MAPS[class_set], CLASS_SETS[class_set]
         clip = offsets is not None
-        offsets = check_offsets(offsets if clip else (0,))
+        offsets = check_offsets(offsets if clip else (0,)); pairs = check_flow_pairs(flow_pairs, offsets)
+        if frame_labels and with_labels:
+            raise ConfigError('Cityscapes-Seq labels only the 20th frame of each snippet: frame_labels=True needs a dataset '
+                              'with labels on every frame (VIPER, SYNTHIA-Seq), or with_labels=False')
         require_dirs(root, 'Cityscapes-Seq', [f'leftImg8bit_sequence/{split}'] + ([f'gtFine/{split}'] if with_labels else []),
                      CITYSCAPES_SEQ_TREE, 'Download leftImg8bit_sequence_trainvaltest.zip and gtFine_trainvaltest.zip '
                      'from cityscapes-dataset.com.')
         seq_dir, gt_dir = root/'leftImg8bit_sequence'/split, root/'gtFine'/split
         fdir = flow_folder(root, split, flow_dir)
-        flows = clip and use_flow(with_flow, fdir, 'Cityscapes-Seq', offsets)
+        flows = clip and use_flow(with_flow, fdir, 'Cityscapes-Seq', pairs)
 
         def walk():
             if gt_dir.is_dir():
@@ -331,11 +392,11 @@ class CityscapesSeq(ClipDataset):
             m = _CS_NAME.fullmatch(stem)
             if not m: raise DatasetLayoutError(f'Cityscapes-Seq: cannot parse {n!r} as {{city}}/{{city}}_{{seq}}_{{frame}}')
             cs, q, t = m[1], m[2], int(m[3])
-            earlier = [t - o for o in offsets[:-1]]
             items.append(dict(img=seq_dir/city/f'{stem}_leftImg8bit.png', label=gt_dir/city/f'{stem}_gtFine_labelIds.png',
                               label_train=gt_dir/city/f'{stem}_gtFine_labelTrainIds.png' if class_set == 'cityscapes19' else None,
-                              id=f'{city}/{stem}', frames=[seq_dir/city/f'{cs}_{q}_{k:06d}_leftImg8bit.png' for k in earlier],
-                              flows=[flow_path(fdir, cityscapes_seq_flow_name(cs, q, t, k)) for k in earlier] if flows else None))
+                              id=f'{city}/{stem}',
+                              **clip_files(t, offsets, pairs, lambda k: seq_dir/city/f'{cs}_{q}_{k:06d}_leftImg8bit.png',
+                                           (lambda a, b: flow_path(fdir, cityscapes_seq_flow_name(cs, q, a, b))) if flows else None)))
         if not items: raise DatasetLayoutError(f'Cityscapes-Seq: no key frames found under {seq_dir}\n{CITYSCAPES_SEQ_TREE}')
         if with_labels:
             missing = [it['label'] for it in items if not Path(it['label']).is_file()
@@ -346,7 +407,7 @@ class CityscapesSeq(ClipDataset):
         if missing: raise DatasetLayoutError(f'Cityscapes-Seq: {len(missing)} key frames missing, e.g. {missing[0]}')
         check_clip_files('Cityscapes-Seq', items, CITYSCAPES_SEQ_TREE)
         self.root, self.split, self.clip, self.flow_dir = root, split, clip, fdir if flows else None
-        super().__init__(items, transform, with_labels, offsets)
+        super().__init__(items, transform, with_labels, offsets, pairs)
 
     def load(self, i: int) -> dict:
         if self.clip: return super().load(i)
