@@ -16,8 +16,8 @@ from .data.transforms import normalize
 from .models.base import resize_to
 
 # %% auto #0
-__all__ = ['TRAIN_TO_CITYSCAPES_ID', 'ConfusionMatrix', 'whole_logits', 'slide_logits', 'evaluate', 'iou_row', 'results_table',
-           'write_report', 'export_predictions']
+__all__ = ['TRAIN_TO_CITYSCAPES_ID', 'ConfusionMatrix', 'whole_logits', 'slide_logits', 'clip_inputs', 'evaluate', 'iou_row',
+           'results_table', 'write_report', 'export_predictions']
 
 # %% ../nbs/40_evaluate.ipynb #c005
 class ConfusionMatrix:
@@ -48,23 +48,29 @@ class ConfusionMatrix:
         return float(self.mat.diag().sum() / self.mat.sum().clamp(min=1))
 
 # %% ../nbs/40_evaluate.ipynb #c008
-def whole_logits(predict: Callable, x: torch.Tensor, out_size) -> torch.Tensor:
-    "Logits of the whole (resized) image, bilinearly resized to `out_size`."
-    return resize_to(predict(x).float(), out_size)
+def _call(predict: Callable, x: torch.Tensor, clip: dict | None) -> torch.Tensor:
+    return (predict(x, **clip) if clip else predict(x)).float()
+
+def whole_logits(predict: Callable, x: torch.Tensor, out_size, clip: dict | None = None) -> torch.Tensor:
+    "Logits of the whole (resized) image, bilinearly resized to `out_size`; a video model also gets the `clip`."
+    return resize_to(_call(predict, x, clip), out_size)
 
 def _starts(L, win, stride):
     if L <= win: return [0]
     s = list(range(0, L - win, stride)) + [L - win]
     return sorted(set(s))
 
-def slide_logits(predict: Callable, x: torch.Tensor, window, stride, num_classes: int, out_size=None) -> torch.Tensor:
-    "Sliding-window logits over `x` [B,3,H,W] (window/stride ints or (h,w)), averaged where windows overlap."
+def slide_logits(predict: Callable, x: torch.Tensor, window, stride, num_classes: int, out_size=None,
+                 clip: dict | None = None) -> torch.Tensor:
+    """Sliding-window logits over `x` [B,3,H,W] (window/stride ints or (h,w)), averaged where windows overlap; the
+    tensors of `clip` ([B,...,H,W]: frames, flow) are cut into the same windows."""
     wh, ww = (window, window) if isinstance(window, int) else window
     sh, sw = (stride, stride) if isinstance(stride, int) else stride
     B, _, H, W = x.shape
     boxes = [(y, xx) for y in _starts(H, wh, sh) for xx in _starts(W, ww, sw)]
-    crops = torch.cat([x[:, :, y:y + min(wh, H), xx:xx + min(ww, W)] for y, xx in boxes])
-    logits = resize_to(predict(crops).float(), crops.shape[-2:])
+    cut = lambda t: torch.cat([t[..., y:y + min(wh, H), xx:xx + min(ww, W)] for y, xx in boxes])
+    crops = cut(x)
+    logits = resize_to(_call(predict, crops, {k: cut(v) for k, v in clip.items()} if clip else None), crops.shape[-2:])
     out = x.new_zeros(B, num_classes, H, W, dtype=torch.float32); cnt = x.new_zeros(1, 1, H, W, dtype=torch.float32)
     for k, (y, xx) in enumerate(boxes):
         out[:, :, y:y + min(wh, H), xx:xx + min(ww, W)] += logits[k * B:(k + 1) * B]
@@ -73,11 +79,19 @@ def slide_logits(predict: Callable, x: torch.Tensor, window, stride, num_classes
     return resize_to(out, out_size) if out_size is not None else out
 
 # %% ../nbs/40_evaluate.ipynb #c011
+def clip_inputs(batch: dict, device) -> dict:
+    "A clip batch's inputs for `predict` on the device: normalised `frames` and `flow` (empty for images)."
+    out = {}
+    if 'frames' in batch: out['frames'] = normalize(batch['frames'].to(device, non_blocking=True))
+    if 'flow' in batch: out['flow'] = batch['flow'].to(device, non_blocking=True)
+    return out
+
 @torch.no_grad()
 def evaluate(predict: Callable, loader, num_classes: int, protocols=('cs19',), device='cpu', mode: str = 'whole',
              window=None, stride=None, max_vis: int = 4, progress: bool = True, desc: str = 'eval',
              sharded: bool = False) -> dict:
-    """Score `predict` on every batch of `loader` (uint8 images resized for inference, labels at full resolution).
+    """Score `predict` on every batch of `loader` (uint8 images resized for inference, labels at full resolution;
+    clips: `predict(x, frames=, flow=)` on the key frame `x`, the normalised frames and the flows).
     Returns IoUs per class, mIoU per protocol, the confusion matrix and a few (image, label, prediction) samples.
     With `sharded=True` (each process saw a part of the set) the confusion matrices are summed over processes."""
     device = torch.device(device)
@@ -86,8 +100,9 @@ def evaluate(predict: Callable, loader, num_classes: int, protocols=('cs19',), d
     for batch in tqdm(loader, desc=desc, disable=not progress, leave=False):
         x = normalize(batch['img'].to(device, non_blocking=True))
         gt = batch['label'].to(device, non_blocking=True)
-        if mode == 'slide': logits = slide_logits(predict, x, window, stride, num_classes, gt.shape[-2:])
-        elif mode == 'whole': logits = whole_logits(predict, x, gt.shape[-2:])
+        clip = clip_inputs(batch, device)
+        if mode == 'slide': logits = slide_logits(predict, x, window, stride, num_classes, gt.shape[-2:], clip)
+        elif mode == 'whole': logits = whole_logits(predict, x, gt.shape[-2:], clip)
         else: raise ValueError(f"eval mode must be 'whole' or 'slide', got {mode!r}")
         pred = logits.argmax(1)
         cm.update(pred, gt)

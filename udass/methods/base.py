@@ -186,8 +186,9 @@ class Method(nn.Module):
     def after_step(self, step: int): pass
 
     @torch.no_grad()
-    def predict(self, x: Tensor) -> Tensor:
-        "Logits for normalised images (evaluation); the model's output stride, resized by the evaluator."
+    def predict(self, x: Tensor, **clip) -> Tensor:
+        """Logits for normalised images (evaluation); the model's output stride, resized by the evaluator. On a video
+        benchmark `clip` holds the batch's normalised `frames` and `flow`, which an image model does not read."""
         return self.model(x).logits
 
     def generators(self) -> dict[str, torch.Generator]:
