@@ -86,8 +86,12 @@ class Clip:
     def dataset_kwargs(self) -> dict: return dict(offsets=tuple(self.offsets), flow_pairs=self.flows, frame_labels=self.labels)
 
 def use_flow(with_flow, folder: Path, dataset: str, pairs) -> bool:
-    "Whether clips read flows: `with_flow` None -> if `folder` exists; True -> required; False -> never."
+    """Whether clips list flow files: `with_flow` None -> if `folder` exists; True -> required; False -> never;
+    'write' -> listed, not required (the flow step lists the files it is to write)."""
+    if with_flow not in (None, True, False, 'write'):
+        raise ConfigError(f"{dataset}: with_flow must be None, True, False or 'write', got {with_flow!r}")
     if not pairs or with_flow is False: return False
+    if with_flow == 'write': return True
     if with_flow is None: return Path(folder).is_dir()
     if not Path(folder).is_dir():
         raise DatasetLayoutError(f'{dataset}: with_flow=True but the flow folder {folder} does not exist '
@@ -103,11 +107,11 @@ def clip_files(t: int, offsets, pairs, frame_file, flow_file=None, label_files=N
     if label_files is not None: out['frame_labels'] = [label_files(k) for k in earlier]
     return out
 
-def check_clip_files(dataset: str, items: list[dict], tree: str):
-    "Raise naming the first missing earlier frame, flow file or earlier label (and how many are missing)."
+def check_clip_files(dataset: str, items: list[dict], tree: str, flows: bool = True):
+    "Raise naming the first missing earlier frame, flow file (if `flows`) or earlier label (and how many are missing)."
     labels = lambda it: [d['label'] for d in it.get('frame_labels') or []
                          if not (d.get('label_train') and Path(d['label_train']).is_file())]
-    for get, what in ((lambda it: it.get('frames') or [], 'earlier frame'), (lambda it: it.get('flows') or [], 'flow file'),
+    for get, what in ((lambda it: it.get('frames') or [], 'earlier frame'), (lambda it: (it.get('flows') or []) if flows else [], 'flow file'),
                       (labels, 'earlier label')):
         missing = [p for it in items for p in get(it) if not Path(p).is_file()]
         if missing:
@@ -130,6 +134,14 @@ class ClipDataset(SegDataset):
         fl = read_flow(path)
         if self.crop_bottom and fl.shape[:2] == tuple(raw_hw): fl = fl[:raw_hw[0] - self.crop_bottom]
         return fl if fl.shape[:2] == tuple(hw) else resize_flow(fl, hw)
+
+    def flow_jobs(self) -> list[tuple[Path, Path, Path]]:
+        "(frame t-a, frame t-b, flow file) for every flow pair of every clip, each file once: what the flow step computes."
+        jobs = {}
+        for it in self.items:
+            frame = dict(zip(self.offsets, [*it.get('frames', []), it['img']]))
+            for (a, b), out in zip(self.flow_pairs, it.get('flows') or []): jobs.setdefault(Path(out), (frame[a], frame[b]))
+        return [(Path(f), Path(k), out) for out, (f, k) in jobs.items()]
 
     def _frames(self, it: dict, img: np.ndarray) -> np.ndarray:
         frames = []
@@ -198,7 +210,7 @@ class VIPER(ClipDataset):
                  frame_labels: bool = False,  # the labels of the earlier frames too
                  key_every: int = 10,     # key frames are frame numbers divisible by this (when no list is given)
                  remove_ego: bool = True, # drop the ego car from the labels
-                 with_flow=None,          # None: flows if the flow folder exists; True: required; False: never
+                 with_flow=None,          # None: flows if the flow folder exists; True: required; False: never; 'write': listed only
                  flow_dir=None,           # flow folder, relative to root, '{split}' filled in (default 'flow/{split}')
                  files=None):             # None: {root}/{split}.txt if present, else walk; 'all'; or a list of ids
         root = Path(root); offsets = check_offsets(offsets); pairs = check_flow_pairs(flow_pairs, offsets)
@@ -232,7 +244,7 @@ class VIPER(ClipDataset):
                                                            label_train=cls_dir/sub/f'{name(k)}_labelTrainIds.png'))
                                            if frame_labels and with_labels else None)))
         if not items: raise DatasetLayoutError(f'VIPER: no key frames found under {root/split}\n{VIPER_TREE}')
-        check_clip_files('VIPER', items, VIPER_TREE)
+        check_clip_files('VIPER', items, VIPER_TREE, flows=with_flow != 'write')
         self.root, self.split, self.remove_ego, self.flow_dir = root, split, remove_ego, fdir if flows else None
         super().__init__(items, transform, with_labels, offsets, pairs, frame_labels)
 
@@ -272,7 +284,7 @@ class SynthiaSeq(ClipDataset):
                  flow_pairs=None,         # flows (a, b) from frame t-a to t-b; None: key frame -> each earlier frame
                  frame_labels: bool = False,  # the labels of the earlier frames too
                  crop_bottom: int = 120,  # rows cut off at the bottom (the ego car's bonnet)
-                 with_flow=None,          # None: flows if the flow folder exists; True: required; False: never
+                 with_flow=None,          # None: flows if the flow folder exists; True: required; False: never; 'write': listed only
                  flow_dir=None,           # flow folder, relative to root, '{split}' filled in (default 'flow/{split}')
                  files=None):             # None: {root}/{split}.txt if present, else walk; 'all'; or a list of ids
         root = Path(root); offsets = check_offsets(offsets); pairs = check_flow_pairs(flow_pairs, offsets)
@@ -304,7 +316,7 @@ class SynthiaSeq(ClipDataset):
                                                            label_train=root/'label'/f'{k:0{w}d}_labelTrainIds.png'))
                                            if frame_labels and with_labels else None)))
         if not items: raise DatasetLayoutError(f'SYNTHIA-Seq: no frames found under {root}\n{SYNTHIA_SEQ_TREE}')
-        check_clip_files('SYNTHIA-Seq', items, SYNTHIA_SEQ_TREE)
+        check_clip_files('SYNTHIA-Seq', items, SYNTHIA_SEQ_TREE, flows=with_flow != 'write')
         self.root, self.split, self.crop_bottom, self.flow_dir = root, split, int(crop_bottom), fdir if flows else None
         super().__init__(items, transform, with_labels, offsets, pairs, frame_labels)
 
@@ -358,7 +370,7 @@ class CityscapesSeq(ClipDataset):
                  offsets=(1, 0),                   # earlier-frame offsets, key frame (0) last; None: key frames only
                  flow_pairs=None,                  # flows (a, b) from frame t-a to t-b; None: key frame -> each earlier frame
                  frame_labels: bool = False,       # refused with labels: Cityscapes-Seq labels one frame per snippet
-                 with_flow=None,                   # None: flows if the flow folder exists; True: required; False: never
+                 with_flow=None,                   # None: flows if the flow folder exists; True: required; False: never; 'write': listed only
                  flow_dir=None,                    # flow folder, relative to root, '{split}' filled in (default 'flow/{split}')
                  files=None):                      # None: {root}/{split}.txt if present, else found; 'all'; or ids
         root = Path(root)
@@ -405,7 +417,7 @@ class CityscapesSeq(ClipDataset):
                                                  f'label, e.g. expected {missing[0]}\n{CITYSCAPES_SEQ_TREE}')
         missing = [it['img'] for it in items if not Path(it['img']).is_file()]
         if missing: raise DatasetLayoutError(f'Cityscapes-Seq: {len(missing)} key frames missing, e.g. {missing[0]}')
-        check_clip_files('Cityscapes-Seq', items, CITYSCAPES_SEQ_TREE)
+        check_clip_files('Cityscapes-Seq', items, CITYSCAPES_SEQ_TREE, flows=with_flow != 'write')
         self.root, self.split, self.clip, self.flow_dir = root, split, clip, fdir if flows else None
         super().__init__(items, transform, with_labels, offsets, pairs)
 

@@ -18,8 +18,8 @@ from ..data.io import read_image, read_flow_int16, write_flow_int16
 # %% auto #0
 __all__ = ['FLOWNETS_FILE', 'FLOWNETS_URL', 'FLOWNET_LEVEL_WEIGHTS', 'RAFT_FILES', 'flow_grid', 'warp', 'resize_flow', 'epe',
            'FlowNetS', 'flownet_full_res', 'flownets_key_map', 'load_flownets', 'flownet_multiscale_loss',
-           'smooth_texture', 'flow_pairs', 'build_raft', 'compute_flow', 'cache_clip_flows', 'build_flownets',
-           'build_raft_small', 'build_raft_large']
+           'smooth_texture', 'flow_pairs', 'build_raft', 'compute_flow', 'cache_clip_flows', 'prepare_flows',
+           'build_flownets', 'build_raft_small', 'build_raft_large']
 
 # %% ../../nbs/28_models.flow.ipynb #c006
 def flow_grid(flow: Tensor) -> Tensor:
@@ -243,29 +243,75 @@ def _read_frame(path, scale: float) -> Tensor:
         img = cv2.resize(img, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
     return torch.from_numpy(np.ascontiguousarray(img)).permute(2, 0, 1)[None]
 
+def _read_pair(key_path, prev_path, scale: float) -> tuple[Tensor, Tensor]:
+    k, p = _read_frame(key_path, scale), _read_frame(prev_path, scale)
+    if k.shape != p.shape:
+        raise DataReadError(f'frames {key_path} and {prev_path} differ in size ({tuple(k.shape[-2:])} vs {tuple(p.shape[-2:])})')
+    return k, p
+
+def _same_size_runs(pairs: list, size: int):
+    "Consecutive runs of at most `size` (k, p, out) whose frames have one shape: one batch each."
+    run = []
+    for item in pairs:
+        if run and (len(run) == size or run[0][0].shape != item[0].shape): yield run; run = []
+        run.append(item)
+    if run: yield run
+
 def cache_clip_flows(model: nn.Module,                   # torchvision RAFT (`build_raft`)
                      items: Iterable[tuple],             # (key frame path, previous frame path, output .npy path)
                      scale: float = 1.0,                 # compute and store flows at this fraction of the frame size
                      device='cpu',
                      num_flow_updates: int = 12,
                      overwrite: bool = False,            # False: keep files that already exist (resumable)
-                     progress: bool = False) -> int:
-    "Compute flow key->prev for each triple and write it as int16 x10 `.npy`; returns how many files were written."
+                     progress: bool = False,
+                     batch_size: int = 1) -> int:        # pairs per forward (frames of one size)
+    """Compute flow key->prev for each triple and write it as int16 x10 `.npy` (atomically, so a killed run leaves
+    whole files only and starts again where it stopped); returns how many files were written."""
     device = torch.device(device); model = model.to(device)
-    items = list(items); written = 0
+    todo = [t for t in items if overwrite or not Path(t[2]).exists()]
+    bar = None
     if progress:
         from tqdm.auto import tqdm
-        items = tqdm(items, desc='flows')
-    for key_path, prev_path, out_path in items:
-        out_path = Path(out_path)
-        if out_path.exists() and not overwrite: continue
-        k, p = _read_frame(key_path, scale), _read_frame(prev_path, scale)
-        if k.shape != p.shape:
-            raise DataReadError(f'frames {key_path} and {prev_path} differ in size ({tuple(k.shape[-2:])} vs {tuple(p.shape[-2:])})')
-        flow = compute_flow(model, k.to(device), p.to(device), num_flow_updates)
-        write_flow_int16(out_path, flow[0].permute(1, 2, 0).cpu().numpy())
-        written += 1
-    return written
+        bar = tqdm(total=len(todo), desc='flows')
+    for start in range(0, len(todo), batch_size * 4):   # read a few batches ahead, never the whole list
+        pairs = [(*_read_pair(k, p, scale), Path(out)) for k, p, out in todo[start:start + batch_size * 4]]
+        for run in _same_size_runs(pairs, batch_size):
+            flow = compute_flow(model, torch.cat([r[0] for r in run]).to(device), torch.cat([r[1] for r in run]).to(device),
+                                num_flow_updates).cpu()
+            for (_, _, out), f in zip(run, flow): write_flow_int16(out, f.permute(1, 2, 0).numpy())
+            if bar is not None: bar.update(len(run))
+    if bar is not None: bar.close()
+    return len(todo)
+
+# %% ../../nbs/28_models.flow.ipynb #c043c
+def prepare_flows(dataset: str,              # a registered clip dataset: viper, synthia_seq, cityscapes_seq
+                  root,                      # its folder
+                  split: str = 'train',
+                  offsets=(1, 0),            # the clip frames (key frame 0 last) ...
+                  flow_pairs=None,           # ... and the flows (a, b) = frame t-a -> t-b; None: key -> each earlier frame
+                  model='raft_large',        # 'raft_large', 'raft_small' or a RAFT-like module
+                  pretrained=True,           # RAFT weights: True (the file of RAFT_FILES in pretrained/), a path, or None
+                  flow_dir=None,             # where to write, relative to root, '{split}' filled in (default flow/{split})
+                  scale: float = 1.0,        # store flows at this fraction of the frame size (TPS Cityscapes: 0.5)
+                  device=None,               # None: CUDA if there is one
+                  batch_size: int = 4,
+                  num_flow_updates: int = 12,
+                  overwrite: bool = False,
+                  progress: bool = True,
+                  **dataset_kwargs) -> dict:
+    """The flow step: compute every flow a clip dataset's readers will ask for and write it under the dataset's own
+    file names (TPS convention: int16 of 10·flow). Files already there are kept, so it resumes after a kill."""
+    from udass.core import DATASETS
+    import udass.data.video_datasets   # registers the clip readers
+    ds = DATASETS.get(dataset)(root, split=split, with_labels=False, offsets=offsets, flow_pairs=flow_pairs,
+                               with_flow='write', flow_dir=flow_dir, **dataset_kwargs)
+    jobs = ds.flow_jobs()
+    if not jobs: raise ConfigError(f'{dataset}: offsets={offsets} name no flow to compute (a clip needs two frames)')
+    for d in {out.parent for _, _, out in jobs}: d.mkdir(parents=True, exist_ok=True)
+    device = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
+    net = build_raft(model, pretrained) if isinstance(model, str) else model
+    n = cache_clip_flows(net, jobs, scale, device, num_flow_updates, overwrite, progress, batch_size)
+    return {'folder': jobs[0][2].parent, 'pairs': len(jobs), 'written': n, 'kept': len(jobs) - n}
 
 # %% ../../nbs/28_models.flow.ipynb #c045
 @MODELS.register('flownets')
