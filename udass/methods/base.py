@@ -11,12 +11,12 @@ from typing import Any, Callable
 import torch
 from torch import nn, Tensor
 from ..core import Config, ConfigError, METHODS, MODELS, derive_seed, atomic_torch_save
-from ..models.base import unwrap
+from ..models.base import unwrap, clip_kwargs
 
 # %% auto #0
 __all__ = ['OPTIMIZERS', 'SCHEDULES', 'DAFORMER_KEYS', 'HEAD_KEYS', 'Optim', 'StageData', 'Stage', 'arg_type_error',
-           'resolve_args', 'build_model', 'StageContext', 'process_rank', 'Method', 'Supervised', 'SourceOnly',
-           'Oracle']
+           'resolve_args', 'build_model', 'StageContext', 'process_rank', 'Method', 'clip_of', 'Supervised',
+           'SourceOnly', 'Oracle']
 
 # %% ../../nbs/35_methods.base.ipynb #c005
 OPTIMIZERS = ('adamw', 'sgd', 'adam')
@@ -189,7 +189,7 @@ class Method(nn.Module):
     def predict(self, x: Tensor, **clip) -> Tensor:
         """Logits for normalised images (evaluation); the model's output stride, resized by the evaluator. On a video
         benchmark `clip` holds the batch's normalised `frames` and `flow`, which an image model does not read."""
-        return self.model(x).logits
+        return self.model(x, **clip_kwargs(self.model, clip)).logits
 
     def generators(self) -> dict[str, torch.Generator]:
         "Named random generators whose state is checkpointed (subclasses add theirs)."
@@ -202,9 +202,9 @@ class Method(nn.Module):
         return w if w is not None else getattr(self, name)
     @property
     def student(self) -> nn.Module: return self.net('model')
-    def seg_forward(self, x: Tensor):
-        "A training forward of the student (HRDA: a new detail box from the method's generator)."
-        return self.student(x, train=True, generator=self.gen)
+    def seg_forward(self, x: Tensor, clip: dict | None = None):
+        "A training forward of the student (HRDA: a new detail box from the method's generator; a video model: on `clip`)."
+        return self.student(x, train=True, generator=self.gen, **clip_kwargs(self.model, clip))
     def seg_loss(self, out, label: Tensor, weight: Tensor | None = None, reduction: str = 'all') -> Tensor:
         "The segmentor's own training loss of `out` (CE; HRDA: fused + detail)."
         return unwrap(self.model).loss(out, label, weight, reduction)
@@ -214,13 +214,17 @@ class Method(nn.Module):
         self.carry = {k: v.to(self.device) if torch.is_tensor(v) else v for k, v in state.get('carry', {}).items()}
 
 # %% ../../nbs/35_methods.base.ipynb #c009
+def clip_of(batch: dict) -> dict:
+    "The clip part of one domain's batch (`frames`, `flow`), empty for images."
+    return {k: batch[k] for k in ('frames', 'flow') if k in batch}
+
 class Supervised(Method):
     "The segmentor's loss on the labelled batch of one domain."
     domain, gen_name = 'source', 'supervised'
 
     def train_step(self, batch, step):
         b = batch[self.domain]
-        loss = self.seg_loss(self.seg_forward(b['img']), b['label'], reduction='valid')
+        loss = self.seg_loss(self.seg_forward(b['img'], clip_of(b)), b['label'], reduction='valid')
         loss.backward()
         return {'loss_src' if self.domain == 'source' else 'loss_tgt': loss.detach()}
 

@@ -13,8 +13,8 @@ from ..core import ConfigError, DatasetLayoutError, repo_root
 from ..labels import IGNORE
 
 # %% auto #0
-__all__ = ['REDUCTIONS', 'SegOut', 'resize_to', 'count_params', 'unwrap', 'weighted_ce', 'Segmentor', 'EncoderDecoder',
-           'pretrained_file', 'load_torch_file', 'LoadReport', 'load_mapped']
+__all__ = ['REDUCTIONS', 'SegOut', 'resize_to', 'count_params', 'unwrap', 'weighted_ce', 'Segmentor', 'clip_kwargs',
+           'EncoderDecoder', 'pretrained_file', 'load_torch_file', 'LoadReport', 'load_mapped']
 
 # %% ../../nbs/20_models.base.ipynb #c005
 class SegOut(NamedTuple):
@@ -67,10 +67,12 @@ class Segmentor(nn.Module):
     "The interface every udass segmentor implements; methods use nothing else (see the table above)."
     multi_resolution: bool = False   # HRDA: trains on a context and a detail crop, infers in tiles
     min_input: int = 1               # smallest training crop side
+    reads_clip: bool = False         # a video model: segments the key frame `x` of a clip given its `frames` and `flow`
 
     def forward(self, x: Tensor, train: bool = False, generator: Optional[torch.Generator] = None, **kw):
-        "Inference `SegOut` of `x`; with `train=True` a training forward (its output is what `loss` takes)."
-        return self.forward_train(x, generator, **kw) if train else self.infer(x)
+        """Inference `SegOut` of `x`; with `train=True` a training forward (its output is what `loss` takes). A clip
+        model's `kw` are the clip's `frames` and `flow` (see `clip_kwargs`)."""
+        return self.forward_train(x, generator, **kw) if train else self.infer(x, **kw)
 
     def infer(self, x: Tensor) -> SegOut: raise NotImplementedError
     def forward_train(self, x: Tensor, generator: Optional[torch.Generator] = None, **kw): raise NotImplementedError
@@ -85,6 +87,10 @@ class Segmentor(nn.Module):
     def encoder_input(self, x: Tensor) -> Tensor:
         "The image the encoder sees in a training forward of `x`."
         return x
+
+def clip_kwargs(model: nn.Module, clip: dict | None) -> dict:
+    "What of a clip batch (`frames`, `flow`) a model's forward takes: all of it for a clip model, nothing for an image one."
+    return dict(clip or {}) if getattr(unwrap(model), 'reads_clip', False) else {}
 
 class EncoderDecoder(Segmentor):
     "A backbone (image -> list of stage features) followed by a head (features -> SegOut)."

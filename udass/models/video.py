@@ -10,7 +10,7 @@ import torch
 from torch import nn, Tensor
 import torch.nn.functional as F
 from ..core import MODELS, ConfigError
-from .base import SegOut, resize_to, pretrained_file, load_torch_file, load_mapped, LoadReport
+from .base import Segmentor, SegOut, resize_to, pretrained_file, load_torch_file, load_mapped, LoadReport
 from .flow import warp, resize_flow, FlowNetS, build_flownets
 from .deeplab import DeepLabV2Head
 
@@ -27,9 +27,9 @@ class VideoParts(NamedTuple):
     warped: Tensor                  # previous logits warped to the current frame
     warped_aux: Optional[Tensor]    # previous aux logits warped, if the segmentor has an aux classifier
 
-class TwoFrameSegmentor(nn.Module):
+class TwoFrameSegmentor(Segmentor):
     "TPS/DA-VSN/UDASS network: current-frame logits fused with the previous frame's logits warped by flow."
-    task = 'video'
+    task, reads_clip = 'video', True
     def __init__(self, segmentor: nn.Module,          # image segmentor returning SegOut (with aux if multi-level)
                  num_classes: int,
                  flow_align_corners: bool = True):    # how the flow is resized to the logit grid (TPS: True)
@@ -52,20 +52,49 @@ class TwoFrameSegmentor(nn.Module):
 
     def fuse(self, cur: Tensor, warped: Tensor) -> Tensor: return self.fusion_head(torch.cat([cur, warped], 1))
 
-    def forward_parts(self, frames_cur: Tensor, frames_prev: Tensor, flow: Tensor) -> VideoParts:
-        "Both segmentor passes and the warped previous logits (main and aux)."
+    def forward_parts(self, frames_cur: Tensor, frames_prev: Tensor, flow: Tensor, train: bool = False,
+                      generator: Optional[torch.Generator] = None) -> VideoParts:
+        "Both segmentor passes (the current one a training forward if `train`) and the warped previous logits (main, aux)."
         if flow.dim() != 4 or flow.shape[1] != 2 or flow.shape[0] != frames_cur.shape[0]:
             raise ValueError(f'flow must be [B,2,h,w] with B={frames_cur.shape[0]}; got {tuple(flow.shape)}')
-        cur = self.segmentor(frames_cur)
+        cur = self.segmentor(frames_cur, train=True, generator=generator) if train else self.segmentor(frames_cur)
         with torch.no_grad(): prev = self.segmentor(frames_prev)
         warped = self.propagate(prev.logits, flow)
         warped_aux = None if prev.aux is None else self.propagate(prev.aux, flow)
         return VideoParts(cur, prev, warped, warped_aux)
 
-    def forward(self, frames_cur: Tensor, frames_prev: Tensor, flow: Tensor) -> SegOut:
-        p = self.forward_parts(frames_cur, frames_prev, flow)
+    def fused(self, frames_cur: Tensor, frames_prev: Tensor, flow: Tensor, train: bool = False,
+              generator: Optional[torch.Generator] = None) -> SegOut:
+        "The fused `SegOut` of the current frame given the previous frame and the flow current -> previous."
+        p = self.forward_parts(frames_cur, frames_prev, flow, train, generator)
         aux = None if p.cur.aux is None else self.fuse(p.cur.aux, p.warped_aux)
-        return SegOut(self.fuse(p.cur.logits, p.warped), p.cur.feat, aux)
+        return p.cur._replace(logits=self.fuse(p.cur.logits, p.warped), aux=aux)
+
+    @staticmethod
+    def previous(frames: Tensor | None, flow: Tensor | None) -> tuple[Tensor, Tensor]:
+        "The frame before the key frame (`frames[:, -2]`) and the flow to it (the last pair: key -> t-1 by default)."
+        if frames is None or flow is None:
+            raise ConfigError('a two-frame model segments clips: it needs the frames and flows of a video benchmark '
+                              '(a clip dataset whose flow files exist; see udass.models.flow.prepare_flows)')
+        if frames.dim() != 5 or frames.shape[1] < 2 or flow.dim() != 5:
+            raise ValueError(f'frames must be [B,T>=2,3,H,W] and flow [B,P,2,h,w]; got {tuple(frames.shape)}, {tuple(flow.shape)}')
+        return frames[:, -2], flow[:, -1]
+
+    # the Segmentor interface: a method trains and evaluates it like an image model, given the clip
+    def infer(self, x: Tensor, frames: Tensor | None = None, flow: Tensor | None = None) -> SegOut:
+        return self.fused(x, *self.previous(frames, flow))
+    def forward_train(self, x: Tensor, generator: Optional[torch.Generator] = None, frames: Tensor | None = None,
+                      flow: Tensor | None = None) -> SegOut:
+        return self.fused(x, *self.previous(frames, flow), train=True, generator=generator)
+    def loss(self, out: SegOut, label: Tensor, weight: Tensor | None = None, reduction: str = 'all') -> Tensor:
+        "The image segmentor's loss on the fused outputs (TPS: CE(main) + 0.1 CE(aux))."
+        return self.segmentor.loss(out, label, weight, reduction)
+    @property
+    def encoder(self) -> nn.Module: return self.segmentor.encoder
+    @property
+    def classifier(self) -> nn.Module: return self.segmentor.classifier
+    @property
+    def size_divisor(self) -> int: return self.segmentor.size_divisor
 
 # %% ../../nbs/29_models.video.ipynb #c014
 class Accel(nn.Module):
