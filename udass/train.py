@@ -76,7 +76,8 @@ def mmcv_key_order(custom_keys: dict) -> list[str]:
 
 def param_groups(model: nn.Module, lr: float, weight_decay: float, custom_keys: dict | None = None,
                  head_lr_mult: float = 10.0, norm_decay_mult: float | None = None, prefix: str = '') -> list[dict]:
-    "mmcv-style parameter groups: the first matching custom key (by name) sets lr and decay factors, else the norm rule."
+    """mmcv-style parameter groups: the first matching custom key (by name) sets lr and decay factors, else the norm rule;
+    a key's `'schedule': 'constant'` keeps its group at its rate while the others decay (ADVENT's classifiers)."""
     keys = mmcv_key_order(custom_keys or {})
     norm_params = {id(p) for m in model.modules() if isinstance(m, _NORMS) for p in m.parameters(recurse=False)}
     groups = {}
@@ -86,11 +87,11 @@ def param_groups(model: nn.Module, lr: float, weight_decay: float, custom_keys: 
         if key is not None:
             rule = custom_keys[key]
             lr_mult = head_lr_mult if rule.get('lr_mult', 1.0) is None else rule.get('lr_mult', 1.0)
-            decay_mult, label = rule.get('decay_mult', 1.0), key
-        elif norm_decay_mult is not None and id(p) in norm_params: lr_mult, decay_mult, label = 1.0, norm_decay_mult, 'norm_layers'
-        else: lr_mult, decay_mult, label = 1.0, 1.0, 'default'
+            decay_mult, label, constant = rule.get('decay_mult', 1.0), key, rule.get('schedule') == 'constant'
+        elif norm_decay_mult is not None and id(p) in norm_params: lr_mult, decay_mult, label, constant = 1.0, norm_decay_mult, 'norm_layers', False
+        else: lr_mult, decay_mult, label, constant = 1.0, 1.0, 'default', False
         g = groups.setdefault((lr_mult, decay_mult, label), {'params': [], 'lr': lr * lr_mult, 'weight_decay': weight_decay * decay_mult,
-                                                              'name': prefix + label})
+                                                              'name': prefix + label, 'constant': constant})
         g['params'].append(p)
     for g in groups.values(): g['initial_lr'] = g['lr']
     return list(groups.values())
@@ -125,9 +126,12 @@ def lr_factor(t: int, total: int, warmup: int = 0, power: float = 1.0, warmup_ra
     return f
 
 def build_scheduler(opt: torch.optim.Optimizer, o: Optim, iters: int, power: float = 1.0):
-    "Warm-up + poly over the stage's `iters`, or a constant rate."
-    if o.schedule == 'constant': return torch.optim.lr_scheduler.LambdaLR(opt, lambda t: 1.0)
-    return torch.optim.lr_scheduler.LambdaLR(opt, lambda t: lr_factor(t, iters, o.warmup_iters, power))
+    """Warm-up + poly to 0 at `o.poly_iters` (None: the stage's `iters`), or a constant rate; groups marked constant
+    (a custom key's `'schedule': 'constant'`) keep theirs."""
+    horizon = o.poly_iters or iters
+    poly = lambda t: lr_factor(t, horizon, o.warmup_iters, power)
+    return torch.optim.lr_scheduler.LambdaLR(opt, [(lambda t: 1.0) if o.schedule == 'constant' or g.get('constant') else poly
+                                                  for g in opt.param_groups])
 
 # %% ../nbs/41_train.ipynb #c011
 def init_distributed() -> tuple[int, int, int]:

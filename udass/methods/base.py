@@ -33,9 +33,10 @@ class Optim:
     lr_scale: float = 1.0                 # factor on the base rate (DDB round 2: 0.1)
     weight_decay: float | None = None     # None: Config.weight_decay
     schedule: str = 'poly'                # 'poly': linear warm-up, then poly decay to 0 at the stage's end; 'constant'
+    poly_iters: int | None = None         # where poly reaches 0 (ADVENT: MAX_ITERS 250k, runs stop at 40k); None: the stage's end
     warmup_iters: int | None = None       # None: Config.warmup_iters (poly only)
     head_lr_mult: float | None = None     # None: Config.head_lr_mult
-    custom_keys: dict | None = None       # mmcv custom_keys; None: the method's `param_keys`
+    custom_keys: dict | None = None       # mmcv custom_keys (a key may add 'schedule': 'constant'); None: the method's `param_keys`
     norm_decay_mult: float | None = None  # mmcv's by-type rule for norm layers (None: off); None: the method's
     betas: tuple = (0.9, 0.999)           # AdamW / Adam
     momentum: float | None = None         # SGD; None: Config.momentum
