@@ -126,13 +126,15 @@ class Benchmark:
                        target: bool = True, frames=None, target_cat_max_ratio: float | None = None,
                        target_margins=None, margin_ref: int = 1024):
         """(source dataset, target dataset) with the training geometry (None for a domain not asked for); several
-        domains are joined by `join_domains`. Target crops use `target_cat_max_ratio` (default: the benchmark's)."""
+        domains are joined by `join_domains`. Target crops use `target_cat_max_ratio` (default: the benchmark's). `frames`
+        (offsets or a `Clip`) applies to both domains, or give `{'source': ..., 'target': ...}`."""
         root = self.check(data_root); crop = crop or self.crop
         t_ratio = target_cat_max_ratio if target_cat_max_ratio is not None else \
             (self.cat_max_ratio if target_labels else self.target_cat_max_ratio)
-        src = join_domains([self.domain_dataset(d, root, crop, self.cat_max_ratio, True, frames) for d in self.sources]) \
+        fs, ft = (frames.get('source'), frames.get('target')) if isinstance(frames, dict) else (frames, frames)
+        src = join_domains([self.domain_dataset(d, root, crop, self.cat_max_ratio, True, fs) for d in self.sources]) \
             if source else None
-        tgt = join_domains([self.domain_dataset(d, root, crop, t_ratio, target_labels, frames, target_margins, margin_ref)
+        tgt = join_domains([self.domain_dataset(d, root, crop, t_ratio, target_labels, ft, target_margins, margin_ref)
                             for d in self.targets], self.target_mode) if target else None
         return src, tgt
 

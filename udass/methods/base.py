@@ -53,7 +53,8 @@ class StageData:
     shard: bool = True                    # False: every process reads the whole stream
     seed: int | None = None               # seed of the stream; None: Config.seed
     frames: Any = None                    # clip frame offsets (key frame last), or a `udass.data.video_datasets.Clip` of
-                                          # offsets, flow pairs and earlier labels; None: the benchmark's; (0,): key frames
+                                          # offsets, flow pairs and earlier labels, or {'source': .., 'target': ..};
+                                          # None: the benchmark's; (0,): key frames
     target_cat_max_ratio: float | None = None   # crop rule on target crops (needs target labels if < 1); None: the benchmark's
     target_margins: tuple | None = None   # (top, bottom, left, right): a target `valid` map, 0 in these margins ...
     margin_ref: int = 1024                # ... given in pixels of a `margin_ref`-high image, scaled to the resized target
