@@ -9,6 +9,7 @@ from typing import NamedTuple
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+import torchvision.transforms.v2.functional as TF
 from ..core import ConfigError
 from ..data.transforms import IMAGENET_MEAN, IMAGENET_STD, normalize, denormalize
 
@@ -16,7 +17,8 @@ from ..data.transforms import IMAGENET_MEAN, IMAGENET_STD, normalize, denormaliz
 __all__ = ['to_unit', 'from_unit', 'rgb_to_hsv', 'hsv_to_rgb', 'adjust_brightness', 'adjust_contrast', 'adjust_saturation',
            'adjust_hue', 'JitterParams', 'sample_jitter', 'color_jitter', 'blur_kernel_size', 'gaussian_kernel1d',
            'gaussian_blur', 'StrongAugParams', 'sample_strong_aug', 'apply_strong_aug', 'strong_augment', 'mic_mask',
-           'mask_image', 'PMDParams', 'sample_pmd', 'photometric_distortion']
+           'mask_image', 'PMDParams', 'sample_pmd', 'photometric_distortion', 'ClipAugParams', 'sample_clip_aug',
+           'apply_clip_aug', 'match_histograms_to']
 
 # %% ../../nbs/33_methods.augment.ipynb #c006
 def to_unit(x: Tensor, mean=IMAGENET_MEAN, std=IMAGENET_STD) -> Tensor:
@@ -246,3 +248,63 @@ def photometric_distortion(x: Tensor,  # [B,3,H,W] normalised images
     u = adjust_hue(adjust_saturation(u, p.saturation), p.hue)
     u = torch.where(first, u, adjust_contrast(u, p.contrast))
     return from_unit(u.clamp(0, 1), mean, std).to(x.dtype)
+
+# %% ../../nbs/33_methods.augment.ipynb #c030b
+class ClipAugParams(NamedTuple):
+    blur_on: Tensor    # [B] bool
+    radius: Tensor     # [B] blur radius (PIL's GaussianBlur: the Gaussian's σ in pixels)
+    jitter_on: Tensor  # [B] bool
+    factors: Tensor    # [B,4] brightness, contrast, saturation factors and hue shift (torchvision ColorJitter)
+    order: Tensor      # [B,4] a permutation of the four operations
+    gray_on: Tensor    # [B] bool
+
+def sample_clip_aug(batch: int, generator: torch.Generator,
+                    blur_prob: float = 0.6, radii=(5, 7, 9),          # TPS: GaussianBlur(radius ∈ {5, 7, 9}), p 0.6
+                    jitter_prob: float = 0.8, jitter=(0.8, 0.8, 0.8, 0.2),   # ColorJitter(0.8, 0.8, 0.8, 0.2), p 0.8
+                    gray_prob: float = 0.2) -> ClipAugParams:          # RandomGrayscale, p 0.2
+    "All draws of TPS's strong view for `batch` clips, one per clip (shared by its frames), in a fixed order."
+    for n, v in (('blur_prob', blur_prob), ('jitter_prob', jitter_prob), ('gray_prob', gray_prob)):
+        if not 0 <= v <= 1: raise ConfigError(f'sample_clip_aug: {n} must be in [0, 1], got {v}')
+    u = torch.rand(batch, 8, generator=generator)
+    b, c, s, h = jitter
+    lo = torch.tensor([max(0., 1 - b), max(0., 1 - c), max(0., 1 - s), -h]); hi = torch.tensor([1 + b, 1 + c, 1 + s, h])
+    radius = torch.tensor(radii, dtype=torch.float32)[torch.randint(len(radii), (batch,), generator=generator)]
+    order = torch.rand(batch, 4, generator=generator).argsort(1)
+    return ClipAugParams(u[:, 0] < blur_prob, radius, u[:, 1] < jitter_prob, lo + (hi - lo) * u[:, 2:6], order, u[:, 6] < gray_prob)
+
+_JITTER_OPS = (TF.adjust_brightness, TF.adjust_contrast, TF.adjust_saturation, TF.adjust_hue)
+
+def _clip_view(img: Tensor, p: ClipAugParams, i: int) -> Tensor:
+    "Blur, colour jitter, grayscale of one [3,H,W] image in [0,1] with clip i's draws (TPS's order)."
+    if p.blur_on[i]:
+        r = float(p.radius[i]); k = min(2 * math.ceil(3 * r) + 1, 2 * (min(img.shape[-2:]) // 2) - 1)
+        img = TF.gaussian_blur(img, [k, k], [r, r])
+    if p.jitter_on[i]:
+        for op in p.order[i].tolist(): img = _JITTER_OPS[op](img, float(p.factors[i, op]))
+    if p.gray_on[i]: img = TF.rgb_to_grayscale(img, num_output_channels=3)
+    return img.clamp(0, 1)
+
+def apply_clip_aug(frames: Tensor,  # [B,T,3,H,W] normalised frames of B clips
+                   p: ClipAugParams, mean=IMAGENET_MEAN, std=IMAGENET_STD) -> Tensor:
+    """TPS's strong view of whole clips: each clip's frames stacked into one image (as TPS concatenates d and c), so
+    they share every draw, and the contrast and grayscale statistics, then split again."""
+    B, T, C, H, W = frames.shape
+    out = frames.clone()
+    for i in range(B):
+        if not (p.blur_on[i] or p.jitter_on[i] or p.gray_on[i]): continue
+        tall = to_unit(frames[i], mean, std).permute(1, 0, 2, 3).reshape(C, T * H, W)
+        out[i] = from_unit(_clip_view(tall, p, i).reshape(C, T, H, W).permute(1, 0, 2, 3), mean, std).to(frames.dtype)
+    return out
+
+# %% ../../nbs/33_methods.augment.ipynb #c030d
+def match_histograms_to(x: Tensor,    # [B,3,H,W] or [B,T,3,H,W] normalised images or clips
+                        ref: Tensor,  # [B,3,H',W'] normalised references (TPS: the target key frame)
+                        mean=IMAGENET_MEAN, std=IMAGENET_STD) -> Tensor:
+    "Each image (each frame) of `x` with every channel's histogram matched to `ref[b]`'s, by scikit-image."
+    from skimage.exposure import match_histograms
+    hwc = lambda t: denormalize(t, mean, std).permute(1, 2, 0).double().cpu().numpy()
+    frames = x if x.dim() == 5 else x[:, None]
+    out = torch.stack([torch.stack([torch.from_numpy(match_histograms(hwc(f), hwc(ref[b]), channel_axis=-1)).permute(2, 0, 1)
+                                    for f in frames[b]]) for b in range(len(frames))])
+    out = normalize(out.to(x.device, torch.float32), mean, std).to(x.dtype)
+    return out if x.dim() == 5 else out[:, 0]
