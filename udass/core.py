@@ -108,7 +108,7 @@ class Config:
     weight_decay: float | None = None
     momentum: float = 0.9                 # SGD only
     warmup_iters: int | None = None       # linear warm-up length
-    poly_power: float = 1.0               # poly decay exponent after warm-up
+    poly_power: float | None = None       # poly decay exponent after warm-up; None: the method's (1.0; ADVENT's: 0.9)
     eval_every: int | None = None         # evaluate every N steps (0: only at the end)
     ckpt_every: int | None = None         # checkpoint every N steps (0: only at the end)
     log_every: int = 10                   # write a metrics line every N steps

@@ -34,7 +34,7 @@ def resolve_config(cfg: Config):
     bench = BENCHMARKS.get(cfg.benchmark)
     method_cls = METHODS.get(cfg.method)
     small = bench.small
-    d = method_cls.train_defaults(small)
+    d = {**method_cls.train_defaults(small), **method_cls.benchmark_defaults(bench)}
     upd = {}
     for k, v in d.items():
         if k == 'model_args': continue
@@ -45,7 +45,7 @@ def resolve_config(cfg: Config):
     upd.setdefault('slide_window', cfg.slide_window or bench.slide_window)
     upd.setdefault('slide_stride', cfg.slide_stride or bench.slide_stride)
     if cfg.data_root is None: upd['data_root'] = bench.default_root
-    for k, v in (('eval_every', 0), ('ckpt_every', 0), ('warmup_iters', 0), ('head_lr_mult', 10.0), ('num_workers', 0)):
+    for k, v in (('eval_every', 0), ('ckpt_every', 0), ('warmup_iters', 0), ('head_lr_mult', 10.0), ('num_workers', 0), ('poly_power', 1.0)):
         if getattr(cfg, k) is None and k not in upd: upd[k] = v
     cfg = cfg.replace(**upd)
     errs = config_errors(cfg)

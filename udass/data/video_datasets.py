@@ -429,7 +429,7 @@ class CityscapesSeq(ClipDataset):
 def fixture_cityscapes_seq(root, split: str = 'val', h: int = 8, w: int = 12, label: bool = True, flow: bool = True,
                            city: str = 'aachen', seq: str = '000000', start: int = 0) -> np.ndarray:
     """One 30-frame Cityscapes-Seq snippet (frames start..start+29, a pattern moving 2 px right per frame), the label of
-    its 20th frame (ids 0..33 and 255) and exact flows t -> t-1, t-2 at half resolution; returns the raw ids."""
+    its 20th frame (ids 0..33 and 255) and exact flows t -> t-1, t -> t-2 and t-1 -> t-2 at half resolution; returns the raw ids."""
     root = Path(root); xs = np.arange(w)
     for f in range(start, start + 30):
         img = np.zeros((h, w, 3), np.uint8); img[..., 0] = ((xs - 2 * f) % w * 255 // w)[None]; img[..., 1] = 100
@@ -438,7 +438,7 @@ def fixture_cityscapes_seq(root, split: str = 'val', h: int = 8, w: int = 12, la
     ids = ids_then_filler(h, w, [*range(34), 255], CITYSCAPES_ID_TO_TRAIN).astype(np.uint8)
     if label: write_label(root/'gtFine'/split/city/f'{city}_{seq}_{t:06d}_gtFine_labelIds.png', ids)
     if flow:
-        for o in (1, 2):   # key -> earlier frame: the content was 2*o px further left
-            write_flow_int16(root/'flow'/split/cityscapes_seq_flow_name(city, seq, t, t - o),
-                             np.full((max(1, h // 2), max(1, w // 2), 2), (-o * (w // 2) / (w / 2), 0.)))
+        for a, b in ((0, 1), (0, 2), (1, 2)):   # frame t-a -> t-b: the content was 2(b-a) px further left
+            write_flow_int16(root/'flow'/split/cityscapes_seq_flow_name(city, seq, t - a, t - b),
+                             np.full((max(1, h // 2), max(1, w // 2), 2), (-(b - a) * (w // 2) / (w / 2), 0.)))
     return ids

@@ -160,6 +160,11 @@ class Method(nn.Module):
                     optimizer='adamw', lr=6e-5, head_lr_mult=10.0, weight_decay=0.01, warmup_iters=1500, eval_every=4000,
                     ckpt_every=4000, num_workers=min(4, os.cpu_count() or 1))
 
+    @classmethod
+    def benchmark_defaults(cls, bench) -> dict:
+        "Config defaults that depend on the benchmark itself (TPS: its learning rate per source); none by default."
+        return {}
+
     # -- what the trainer calls --------------------------------------------------------------------------
     def stages(self) -> list[Stage]:
         "The method's stages (default: one of Config.iters steps training `model` on `data_spec()`)."
