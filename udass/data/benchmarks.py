@@ -118,6 +118,7 @@ class Benchmark:
             if 'offsets' not in kw:
                 raise ConfigError(f'benchmark {self.name!r}: {d.dataset} is an image dataset; frames={clip.offsets} needs clips')
             kw.update(clip.dataset_kwargs(), frame_labels=clip.labels and with_labels)   # never for a crop-only label
+            if clip.flows is not None and kw.get('with_flow') is None: kw['with_flow'] = True   # asked for: required
         ds = DATASETS.get(d.dataset)(root/d.folder, split=d.split, transform=tf, with_labels=read_labels, **kw)
         ds.check_files()   # an empty or partly copied image folder stops here, before training
         return ds

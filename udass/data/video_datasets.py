@@ -94,8 +94,9 @@ def use_flow(with_flow, folder: Path, dataset: str, pairs) -> bool:
     if with_flow == 'write': return True
     if with_flow is None: return Path(folder).is_dir()
     if not Path(folder).is_dir():
-        raise DatasetLayoutError(f'{dataset}: with_flow=True but the flow folder {folder} does not exist '
-                                 f'(set flow_dir to the folder of *_int16_x10.npy / .flo files, or with_flow=None)')
+        raise DatasetLayoutError(f'{dataset}: the flow folder {folder} does not exist. Compute the flows with '
+                                 f'udass.models.flow.prepare_flows (or nbs/prepare_data.ipynb -p flows True), or set '
+                                 f'flow_dir to a folder of *_int16_x10.npy / .flo files')
     return True
 
 def clip_files(t: int, offsets, pairs, frame_file, flow_file=None, label_files=None) -> dict:
