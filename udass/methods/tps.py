@@ -15,7 +15,7 @@ from .augment import sample_clip_aug, apply_clip_aug, match_histograms_to
 
 # %% auto #0
 __all__ = ['TPS_DEFAULTS', 'LAMBDA_T', 'TPS_LR', 'ADVENT_KEYS', 'SOURCE_CLIP', 'TARGET_CLIP', 'flip_clip', 'cross_frame_labels',
-           'rescaled_size', 'draw_ratio', 'rescale', 'TPS', 'source_clip', 'strong_view', 'target_loss', 'train_step']
+           'rescaled_size', 'draw_ratio', 'rescale', 'TPS']
 
 # %% ../../nbs/56_methods.tps.ipynb #t006
 def flip_clip(frames: Tensor, flow: Tensor, negate_u: bool = True) -> tuple[Tensor, Tensor]:
@@ -57,7 +57,7 @@ def rescale(x: Tensor, size) -> Tensor:
 # %% ../../nbs/56_methods.tps.ipynb #t013
 TPS_DEFAULTS = {
     'lambda_t': None,           # λ_T; None: 0.1 on VIPER -> Cityscapes-Seq, 1.0 on SYNTHIA-Seq -> Cityscapes-Seq
-    'aux_weight': 0.1,          # λ of the aux CE, source and target
+    'aux_weight': 0.1,          # λ of the target's aux CE (the source loss is the network's own: CE + 0.1 CE(aux))
     'hist_match': True,         # source frames histogram-matched to the target key frame
     'flip_prob': 0.5,           # mirrored previous clip for the pseudo-labels
     'flip_quirk': False,        # released: flow u not negated, mirrored prediction warped with the unmirrored flow
@@ -107,12 +107,12 @@ class TPS(Method):
         return [Stage('train', self.cfg.iters, optim=optim, data=self.data_spec(frames={'source': SOURCE_CLIP, 'target': TARGET_CLIP}))]
 
 # %% ../../nbs/56_methods.tps.ipynb #t016
-def source_clip(self, s: dict, key: Tensor) -> tuple[Tensor, dict]:
+def _source_clip(self, s: dict, key: Tensor) -> tuple[Tensor, dict]:
     "The source key frame and clip, histogram-matched to the target key frames `key` when asked."
     frames = match_histograms_to(s['frames'], key) if self.args['hist_match'] else s['frames']
     return frames[:, -1], dict(frames=frames, flow=s['flow'])
 
-def strong_view(self, t: dict) -> tuple[Tensor, dict]:
+def _strong_view(self, t: dict) -> tuple[Tensor, dict]:
     "The student's (d, c): one shared strong augmentation per clip, then one rescale for the batch."
     a = self.args
     view = apply_clip_aug(t['frames'][:, 1:], sample_clip_aug(len(t['frames']), self.gen, a['blur_prob'], jitter_prob=a['jitter_prob'],
@@ -120,13 +120,13 @@ def strong_view(self, t: dict) -> tuple[Tensor, dict]:
     view = rescale(view, rescaled_size(*view.shape[-2:], draw_ratio(self.gen, *a['scale'])))
     return view[:, -1], dict(frames=view, flow=t['flow'][:, :1])
 
-def target_loss(self, out, y: Tensor, y_aux: Tensor | None) -> Tensor:
+def _target_loss(self, out, y: Tensor, y_aux: Tensor | None) -> Tensor:
     "λ_T (CE(main) + aux_weight CE(aux)) against the cross-frame labels (logits resized to their grid)."
     l = weighted_ce(out.logits, y)
     if out.aux is not None and y_aux is not None: l = l + self.args['aux_weight'] * weighted_ce(out.aux, y_aux)
     return self.lambda_t * l
 
-def train_step(self, batch: dict, step: int) -> dict[str, Tensor]:
+def _train_step(self, batch: dict, step: int) -> dict[str, Tensor]:
     s, t = batch['source'], batch['target']
     x_s, clip_s = self.source_clip(s, t['img'])
     loss_src = self.seg_loss(self.seg_forward(x_s, clip_s), s['label'], reduction='valid')
@@ -139,4 +139,4 @@ def train_step(self, batch: dict, step: int) -> dict[str, Tensor]:
     loss_tgt.backward()
     return {'loss_src': loss_src.detach(), 'loss_tgt': loss_tgt.detach()}
 
-TPS.source_clip, TPS.strong_view, TPS.target_loss, TPS.train_step = source_clip, strong_view, target_loss, train_step
+TPS.source_clip, TPS.strong_view, TPS.target_loss, TPS.train_step = _source_clip, _strong_view, _target_loss, _train_step
