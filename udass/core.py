@@ -13,9 +13,9 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['DATASETS', 'BENCHMARKS', 'MODELS', 'METHODS', 'PRECISIONS', 'EVAL_MODES', 'UnknownNameError', 'ConfigError',
-           'DatasetLayoutError', 'DataReadError', 'NonFiniteLossError', 'CheckpointError', 'Registry', 'Config',
-           'config_errors', 'check_config', 'seed_everything', 'derive_seed', 'pick_device', 'atomic_write',
+__all__ = ['DATASETS', 'BENCHMARKS', 'MODELS', 'METHODS', 'DATA_STEPS', 'PRECISIONS', 'EVAL_MODES', 'UnknownNameError',
+           'ConfigError', 'DatasetLayoutError', 'DataReadError', 'NonFiniteLossError', 'CheckpointError', 'Registry',
+           'Config', 'config_errors', 'check_config', 'seed_everything', 'derive_seed', 'pick_device', 'atomic_write',
            'atomic_write_text', 'atomic_torch_save', 'remove_stale_temps', 'repo_root', 'resolve_path']
 
 # %% ../nbs/00_core.ipynb #c006
@@ -90,6 +90,7 @@ class Registry:
 
 DATASETS, BENCHMARKS = Registry('dataset'), Registry('benchmark')
 MODELS, METHODS = Registry('model'), Registry('method')
+DATA_STEPS = Registry('data step')   # preparation run on a generated data root after generation (e.g. its flows)
 
 # %% ../nbs/00_core.ipynb #c011
 @dataclass

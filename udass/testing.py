@@ -15,9 +15,9 @@ from .methods.base import Method, Stage, Optim, StageData
 from .models.base import unwrap
 
 # %% auto #0
-__all__ = ['TINY_RUN', 'TINY_DATA', 'tiny_labels', 'tiny_batch', 'tiny_clip_batch', 'tiny_method', 'tiny_data', 'short_run',
-           'check_grads', 'check_results', 'train_cmd', 'torchrun', 'test_env', 'kill_when', 'metrics', 'same_run',
-           'AuxStageExample', 'with_rank_states', 'main']
+__all__ = ['TINY_RUN', 'TINY_DATA', 'TINY_VIDEO', 'tiny_labels', 'tiny_batch', 'tiny_clip_batch', 'tiny_method', 'tiny_data',
+           'tiny_video_data', 'short_run', 'check_grads', 'check_results', 'train_cmd', 'torchrun', 'test_env',
+           'kill_when', 'metrics', 'same_run', 'AuxStageExample', 'with_rank_states', 'main']
 
 # %% ../nbs/45_testing.ipynb #c006
 def tiny_labels(B: int = 2, H: int = 32, W: int = 32, seed: int = 0) -> Tensor:
@@ -67,6 +67,18 @@ def tiny_data(root, parts=('gta', 'cityscapes'), **sizes) -> Path:
     "Eight 96×52 GTA-format frames and eight 128×64 Cityscapes-format frames (four for validation) under `root`."
     from udass.data.synthetic import generate_synthetic
     generate_synthetic(root, parts=parts, progress=False, **{**TINY_DATA, **sizes})
+    return Path(root)
+
+TINY_VIDEO = dict(viper_size=(96, 54), viper_train_seqs=1, viper_val_seqs=1, viper_keys=2, cityscapes_seq_size=(96, 48),
+                  cityscapes_seq_train=2, cityscapes_seq_val=1, synthia_seq_size=(96, 57), synthia_seq_n=4)
+
+def tiny_video_data(root, parts=('viper', 'cityscapes_seq'), flow_steps: int = 3, **sizes) -> Path:
+    """Tiny clips of the synthetic video parts under `root` and, unless `flow_steps` is 0, the synthetic flow step with a
+    FlowNet-S of `flow_steps` training steps (the target flows every synthetic video benchmark reads)."""
+    tiny_data(root, parts, **{**TINY_VIDEO, **sizes})
+    if flow_steps:
+        from udass.models.flow import prepare_synthetic_flows
+        prepare_synthetic_flows(root, steps=flow_steps, progress=False)
     return Path(root)
 
 def short_run(method: str, data_root, out_dir, **kw) -> dict:

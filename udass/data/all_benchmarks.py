@@ -76,7 +76,6 @@ REAL_BENCHMARKS = ('gta2cityscapes', 'synthia2cityscapes', 'gta2cityscapes_hr', 
 _S = dict(crop=128, slide_window=256, slide_stride=128, default_root='data/synthetic', pixel_scale=0.25)   # 1/4 of the real sizes
 _SCS_TRAIN = Domain('cityscapes', 'cityscapes', (256, 128))
 _SCS_VAL = ValSet('cityscapes', 'cityscapes', 'cityscapes', (256, 128), protocols=('cs19',), batch_size=8)
-_SCLIP = {'offsets': (1, 0), 'flow_dir': 'flow_gt/{split}'}
 
 BENCHMARKS.register('synthetic_synthia2cityscapes')(Benchmark(
     'synthetic_synthia2cityscapes', sources=[Domain('synthia', 'synthia', (320, 190))], targets=[_SCS_TRAIN],
@@ -96,22 +95,23 @@ BENCHMARKS.register('synthetic_gta2cityscapes+cityscapes_seq')(Benchmark(
     synthetic_parts=('gta', 'cityscapes', 'cityscapes_seq'),
     description='synthetic GTA5 -> Cityscapes + Cityscapes-Seq key frames (union of targets), 1/4 size (two targets)', **_S))
 
-BENCHMARKS.register('synthetic_viper2cityscapesseq')(Benchmark(
-    'synthetic_viper2cityscapesseq', class_set=VIPER15, cat_max_ratio=1.0,
-    sources=[Domain('viper', 'viper', (320, 180), interp='bicubic', kwargs=_CLIP)],
-    targets=[Domain('cityscapes_seq', 'cityscapes_seq', (256, 128), interp='bicubic', kwargs={'class_set': 'viper15', **_SCLIP})],
-    vals=[ValSet('cityscapes_seq', 'cityscapes_seq', 'cityscapes_seq', (256, 128), protocols=('viper15',), batch_size=8, interp='bicubic',
-                 kwargs={'class_set': 'viper15', **_SCLIP})],
-    synthetic_parts=('viper', 'cityscapes_seq'), description='synthetic VIPER-format -> Cityscapes-Seq-format clips, 1/4 size', **_S))
+def _synthetic_video(name: str, source: Domain, class_set, protocol: str, part: str, exact_flow: bool, description: str):
+    "A synthetic video benchmark; its target reads the flow step's flows (`flow/`), or with `exact_flow` the renderer's."
+    clip = {'class_set': class_set.name, **_CLIP, **({'flow_dir': 'flow_gt/{split}'} if exact_flow else {})}
+    cs = lambda: dict(dataset='cityscapes_seq', folder='cityscapes_seq', scale=(256, 128), interp='bicubic', kwargs=clip)
+    BENCHMARKS.register(name)(Benchmark(
+        name, class_set=class_set, cat_max_ratio=1.0, sources=[source], targets=[Domain(**cs())],
+        vals=[ValSet('cityscapes_seq', protocols=(protocol,), batch_size=8, **cs())], synthetic_parts=(part, 'cityscapes_seq'),
+        synthetic_steps=() if exact_flow else ('synthetic_flows',),
+        description=description + (' (exact target flows: the ablation of the flow step)' if exact_flow else ''), **_S))
 
-BENCHMARKS.register('synthetic_synthiaseq2cityscapesseq')(Benchmark(
-    'synthetic_synthiaseq2cityscapesseq', class_set=SYNTHIASEQ12, cat_max_ratio=1.0,
-    sources=[Domain('synthia_seq', 'synthia_seq', (320, 160), interp='bicubic', kwargs={**_CLIP, 'crop_bottom': 30})],
-    targets=[Domain('cityscapes_seq', 'cityscapes_seq', (256, 128), interp='bicubic', kwargs={'class_set': 'synthiaseq12', **_SCLIP})],
-    vals=[ValSet('cityscapes_seq', 'cityscapes_seq', 'cityscapes_seq', (256, 128), protocols=('synthiaseq11',), batch_size=8, interp='bicubic',
-                 kwargs={'class_set': 'synthiaseq12', **_SCLIP})],
-    synthetic_parts=('synthia_seq', 'cityscapes_seq'),
-    description='synthetic SYNTHIA-Seq-format -> Cityscapes-Seq-format clips, 1/4 size', **_S))
+for _exact in (False, True):
+    _sfx = '_exactflow' if _exact else ''
+    _synthetic_video(f'synthetic_viper2cityscapesseq{_sfx}', Domain('viper', 'viper', (320, 180), interp='bicubic', kwargs=_CLIP),
+                     VIPER15, 'viper15', 'viper', _exact, 'synthetic VIPER-format -> Cityscapes-Seq-format clips, 1/4 size')
+    _synthetic_video(f'synthetic_synthiaseq2cityscapesseq{_sfx}',
+                     Domain('synthia_seq', 'synthia_seq', (320, 160), interp='bicubic', kwargs={**_CLIP, 'crop_bottom': 30}),
+                     SYNTHIASEQ12, 'synthiaseq11', 'synthia_seq', _exact, 'synthetic SYNTHIA-Seq-format -> Cityscapes-Seq-format clips, 1/4 size')
 
 SYNTHETIC_COUNTERPARTS = {'gta2cityscapes': 'synthetic_gta2cityscapes', 'synthia2cityscapes': 'synthetic_synthia2cityscapes',
                           'gta2cityscapes_hr': 'synthetic_gta2cityscapes', 'synthia2cityscapes_hr': 'synthetic_synthia2cityscapes',

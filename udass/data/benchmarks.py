@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 import torch
 from torch.utils.data import DataLoader
-from ..core import BENCHMARKS, DATASETS, ConfigError, DatasetLayoutError, resolve_path
+from ..core import BENCHMARKS, DATASETS, DATA_STEPS, ConfigError, DatasetLayoutError, resolve_path
 from ..labels import ClassSet, CITYSCAPES19, PROTOCOLS, Protocol
 from .transforms import train_pipeline, eval_pipeline
 from .video_datasets import Clip
@@ -61,6 +61,7 @@ class Benchmark:
                                     # thresholds published for the real data (rare-class sampling) scale by its square
     synthetic_parts: tuple[str, ...] = ()  # generated into data_root when its folders are absent
     synthetic_kwargs: dict = field(default_factory=dict)
+    synthetic_steps: tuple[str, ...] = ()  # DATA_STEPS run on the generated root (idempotent), e.g. its target's flows
     description: str = ''
 
     @property
@@ -80,6 +81,7 @@ class Benchmark:
             if not all((root/f).exists() for f in folders):
                 from udass.data.synthetic import generate_synthetic
                 generate_synthetic(root, parts=self.synthetic_parts, **self.synthetic_kwargs)
+            for step in self.synthetic_steps: DATA_STEPS.get(step)(root)
         return root
 
     def check(self, data_root=None) -> Path:

@@ -6,20 +6,22 @@
 from __future__ import annotations
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
-import math
+import json, math, time
 import numpy as np
 import torch
 from torch import nn, Tensor
 import torch.nn.functional as F
-from ..core import MODELS, ConfigError, DataReadError
+from ..core import MODELS, DATA_STEPS, ConfigError, DataReadError, DatasetLayoutError, atomic_torch_save, atomic_write_text
 from .base import pretrained_file, load_torch_file, load_mapped
 from ..data.io import read_image, read_flow_int16, write_flow_int16
 
 # %% auto #0
-__all__ = ['FLOWNETS_FILE', 'FLOWNETS_URL', 'FLOWNET_LEVEL_WEIGHTS', 'RAFT_FILES', 'flow_grid', 'warp', 'resize_flow', 'epe',
-           'FlowNetS', 'flownet_full_res', 'flownets_key_map', 'load_flownets', 'flownet_multiscale_loss',
-           'smooth_texture', 'flow_pairs', 'build_raft', 'compute_flow', 'cache_clip_flows', 'prepare_flows',
-           'build_flownets', 'build_raft_small', 'build_raft_large']
+__all__ = ['FLOWNETS_FILE', 'FLOWNETS_URL', 'FLOWNET_LEVEL_WEIGHTS', 'RAFT_FILES', 'SYNTHETIC_FLOWNET', 'SYNTHETIC_FLOW_CLIP',
+           'FLOW_STEP_MARKER', 'flow_grid', 'warp', 'resize_flow', 'epe', 'FlowNetS', 'flownet_full_res',
+           'flownets_key_map', 'load_flownets', 'flownet_multiscale_loss', 'smooth_texture', 'flow_pairs', 'build_raft',
+           'compute_flow', 'flownet_flow', 'estimate_flow', 'cache_clip_flows', 'prepare_flows', 'exact_flow_pairs',
+           'train_flownet', 'flow_epe', 'flow_files_epe', 'prepare_synthetic_flows', 'build_flownets',
+           'build_raft_small', 'build_raft_large']
 
 # %% ../../nbs/28_models.flow.ipynb #c006
 def flow_grid(flow: Tensor) -> Tensor:
@@ -234,6 +236,27 @@ def compute_flow(model: nn.Module,            # a torchvision RAFT (`build_raft`
     finally: model.train(was_training)
     return flow[..., :H, :W].float()
 
+# %% ../../nbs/28_models.flow.ipynb #c040b
+def _to_unit(x: Tensor) -> Tensor: return x.float() / 255.0 if x.dtype == torch.uint8 else x.float()
+
+@torch.no_grad()
+def flownet_flow(net: FlowNetS, frames_key: Tensor, frames_prev: Tensor) -> Tensor:
+    "FlowNet-S flow key->prev `[B,2,H,W]` in pixels of the frames' grid (uint8 or [0,1] float frames)."
+    H, W = frames_key.shape[-2:]
+    pad = (0, (-W) % 64, 0, (-H) % 64)
+    k, p = (F.pad(_to_unit(x), pad, mode='replicate') for x in (frames_key, frames_prev))
+    was_training = net.training; net.eval()
+    try: flow = flownet_full_res(net(k, p), k.shape[-2:])
+    finally: net.train(was_training)
+    return flow[..., :H, :W].float()
+
+def estimate_flow(model: nn.Module, frames_key: Tensor, frames_prev: Tensor, num_flow_updates: int = 12) -> Tensor:
+    "Flow key->prev `[B,2,H,W]` (pixels) from a torchvision RAFT or a `FlowNetS`."
+    if frames_key.shape != frames_prev.shape or frames_key.dim() != 4 or frames_key.shape[1] != 3:
+        raise ValueError(f'estimate_flow expects two [B,3,H,W] batches of equal shape; got {tuple(frames_key.shape)} and {tuple(frames_prev.shape)}')
+    if isinstance(model, FlowNetS): return flownet_flow(model, frames_key, frames_prev)
+    return compute_flow(model, frames_key, frames_prev, num_flow_updates)
+
 # %% ../../nbs/28_models.flow.ipynb #c042
 def _read_frame(path, scale: float) -> Tensor:
     img = read_image(path)
@@ -257,7 +280,7 @@ def _same_size_runs(pairs: list, size: int):
         run.append(item)
     if run: yield run
 
-def cache_clip_flows(model: nn.Module,                   # torchvision RAFT (`build_raft`)
+def cache_clip_flows(model: nn.Module,                   # torchvision RAFT (`build_raft`) or `FlowNetS`
                      items: Iterable[tuple],             # (key frame path, previous frame path, output .npy path)
                      scale: float = 1.0,                 # compute and store flows at this fraction of the frame size
                      device='cpu',
@@ -276,7 +299,7 @@ def cache_clip_flows(model: nn.Module,                   # torchvision RAFT (`bu
     for start in range(0, len(todo), batch_size * 4):   # read a few batches ahead, never the whole list
         pairs = [(*_read_pair(k, p, scale), Path(out)) for k, p, out in todo[start:start + batch_size * 4]]
         for run in _same_size_runs(pairs, batch_size):
-            flow = compute_flow(model, torch.cat([r[0] for r in run]).to(device), torch.cat([r[1] for r in run]).to(device),
+            flow = estimate_flow(model, torch.cat([r[0] for r in run]).to(device), torch.cat([r[1] for r in run]).to(device),
                                 num_flow_updates).cpu()
             for (_, _, out), f in zip(run, flow): write_flow_int16(out, f.permute(1, 2, 0).numpy())
             if bar is not None: bar.update(len(run))
@@ -289,8 +312,8 @@ def prepare_flows(dataset: str,              # a registered clip dataset: viper,
                   split: str = 'train',
                   offsets=(1, 0),            # the clip frames (key frame 0 last) ...
                   flow_pairs=None,           # ... and the flows (a, b) = frame t-a -> t-b; None: key -> each earlier frame
-                  model='raft_large',        # 'raft_large', 'raft_small' or a RAFT-like module
-                  pretrained=True,           # RAFT weights: True (the file of RAFT_FILES in pretrained/), a path, or None
+                  model='raft_large',        # 'raft_large', 'raft_small', 'flownets', or a RAFT / FlowNetS module
+                  pretrained=True,           # weights: True (the published file in pretrained/), a path, or None
                   flow_dir=None,             # where to write, relative to root, '{split}' filled in (default flow/{split})
                   scale: float = 1.0,        # store flows at this fraction of the frame size (TPS Cityscapes: 0.5)
                   device=None,               # None: CUDA if there is one
@@ -309,9 +332,104 @@ def prepare_flows(dataset: str,              # a registered clip dataset: viper,
     if not jobs: raise ConfigError(f'{dataset}: offsets={offsets} name no flow to compute (a clip needs two frames)')
     for d in {out.parent for _, _, out in jobs}: d.mkdir(parents=True, exist_ok=True)
     device = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
-    net = build_raft(model, pretrained) if isinstance(model, str) else model
+    if not isinstance(model, str): net = model
+    elif model == 'flownets': net = build_flownets(pretrained=pretrained)
+    else: net = build_raft(model, pretrained)
     n = cache_clip_flows(net, jobs, scale, device, num_flow_updates, overwrite, progress, batch_size)
     return {'folder': jobs[0][2].parent, 'pairs': len(jobs), 'written': n, 'kept': len(jobs) - n}
+
+# %% ../../nbs/28_models.flow.ipynb #c043f
+def exact_flow_pairs(ds) -> tuple[Tensor, Tensor, Tensor]:
+    "Every flow pair (a, b) of every clip of `ds` (read with flows): frames t−a, t−b as [0,1] floats and the flow t−a → t−b."
+    firsts, seconds, flows = [], [], []
+    for i in range(len(ds)):
+        s = ds[i]
+        at = {o: j for j, o in enumerate(s['meta']['offsets'])}
+        for (a, b), f in zip(s['meta']['flow_pairs'], s['flow']):
+            firsts.append(s['frames'][at[a]]); seconds.append(s['frames'][at[b]]); flows.append(f)
+    if not flows: raise ConfigError(f'{getattr(ds, "name", ds)}: no flow pairs to read (is the flow folder there?)')
+    return _to_unit(torch.stack(firsts)), _to_unit(torch.stack(seconds)), torch.stack(flows).float()
+
+def _mirror(k: Tensor, p: Tensor, f: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    "Left-right mirrored pair: the frames flip, the flow flips and its u changes sign."
+    return k.flip(-1), p.flip(-1), f.flip(-1) * f.new_tensor([-1.0, 1.0]).view(1, 2, 1, 1)
+
+def train_flownet(key: Tensor, prev: Tensor, flow: Tensor,   # [N,3,H,W] frames in [0,1], [N,2,H,W] exact flow key->prev
+                  steps: int = 2000, batch: int = 8, crop: int = 96, lr: float = 3e-4, seed: int = 0,
+                  progress: bool = False) -> FlowNetS:
+    """SFC's FlowNet-S from scratch on exact-flow pairs: random crops, mirrors, `flownet_multiscale_loss`, Adam with
+    100 warm-up steps and a linear decay over the second half. Returned in eval mode."""
+    g = torch.Generator().manual_seed(seed)
+    with torch.random.fork_rng():                        # a seeded init that leaves the global generator alone
+        torch.manual_seed(seed); net = FlowNetS(base=24)
+    opt = torch.optim.Adam(net.parameters(), lr)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda i: min((i + 1) / 100, 1.0, 2 * (1 - i / steps)))
+    H, W = key.shape[-2:]; ch, cw = min(crop, H), min(crop, W)
+    from tqdm.auto import trange
+    for _ in trange(steps, desc='FlowNet-S', disable=not progress):
+        idx = torch.randint(0, len(key), (batch,), generator=g)
+        y, x = int(torch.randint(0, H - ch + 1, (1,), generator=g)), int(torch.randint(0, W - cw + 1, (1,), generator=g))
+        k, p, f = (t[idx, :, y:y + ch, x:x + cw] for t in (key, prev, flow))
+        if torch.rand(1, generator=g) < 0.5: k, p, f = _mirror(k, p, f)
+        loss = flownet_multiscale_loss(net.pyramid(k, p), f)
+        opt.zero_grad(); loss.backward(); nn.utils.clip_grad_norm_(net.parameters(), 1.0); opt.step(); sched.step()
+    return net.eval()
+
+def flow_epe(model: nn.Module, key: Tensor, prev: Tensor, flow: Tensor, batch: int = 16) -> float:
+    "Mean end-point error (pixels) of `estimate_flow(model, ...)` against `flow` over all pairs."
+    errs = [epe(estimate_flow(model, key[i:i + batch], prev[i:i + batch]), flow[i:i + batch], ) * len(flow[i:i + batch])
+            for i in range(0, len(flow), batch)]
+    return float(sum(errs) / len(flow))
+
+# %% ../../nbs/28_models.flow.ipynb #c043g
+SYNTHETIC_FLOWNET = 'flownets_synthetic_viper.pth'   # the step's network, in the data root
+SYNTHETIC_FLOW_CLIP = dict(offsets=(2, 1, 0), flow_pairs=((0, 1), (0, 2), (1, 2)))   # every flow TPS and UDASS read
+FLOW_STEP_MARKER = 'flow_step.json'
+
+def flow_files_epe(dataset: str, root, split: str, flow_dir: str, ref_dir: str, **clip) -> dict:
+    "EPE (pixels, on the frame grid) of the flow files in `flow_dir` against those in `ref_dir`, and of zero flow."
+    from udass.core import DATASETS
+    read = lambda d: DATASETS.get(dataset)(root, split=split, with_labels=False, with_flow=True, flow_dir=d, **clip)
+    est, ref = read(flow_dir), read(ref_dir)
+    e = [(epe(torch.as_tensor(est[i]['flow']), torch.as_tensor(ref[i]['flow'])).item(),
+          torch.as_tensor(ref[i]['flow']).float().norm(dim=1).mean().item()) for i in range(len(ref))]
+    return {'epe': float(np.mean([a for a, _ in e])), 'zero_flow_epe': float(np.mean([b for _, b in e])), 'clips': len(e)}
+
+def _synthetic_flownet(root: Path, viper: Path, steps: int, seed: int, progress: bool) -> tuple[FlowNetS, dict]:
+    "The step's FlowNet-S: loaded from the data root if a previous (killed) step saved it, else trained on VIPER train."
+    from udass.data.video_datasets import VIPER
+    path, t0 = root/SYNTHETIC_FLOWNET, time.time()
+    if path.is_file(): net = FlowNetS(base=24); load_flownets(net, path); net.eval()
+    else:
+        train = exact_flow_pairs(VIPER(viper, 'train', with_labels=False, with_flow=True, **SYNTHETIC_FLOW_CLIP))
+        net = train_flownet(*train, steps=steps, seed=seed, progress=progress)
+        atomic_torch_save(net.state_dict(), path)
+    held = exact_flow_pairs(VIPER(viper, 'val', with_labels=False, with_flow=True, **SYNTHETIC_FLOW_CLIP))
+    return net, {'flownet': path.name, 'steps': steps, 'seed': seed, 'train_seconds': round(time.time() - t0, 1),
+                 'viper_val': {'epe': flow_epe(net, *held), 'zero_flow_epe': held[2].norm(dim=1).mean().item(), 'pairs': len(held[2])}}
+
+@DATA_STEPS.register('synthetic_flows')
+def prepare_synthetic_flows(root,                    # a synthetic data root with cityscapes_seq/ (viper/ is made if absent)
+                            steps: int = 2000,       # FlowNet-S training steps
+                            seed: int = 0,
+                            scale: float = 0.5,      # flows stored at half the frame size, as TPS's Cityscapes flows
+                            progress: bool = True) -> dict:
+    """The flow step of the synthetic video benchmarks: FlowNet-S trained on the synthetic VIPER clips' exact flows
+    writes every Cityscapes-Seq flow the methods read into `cityscapes_seq/flow/{split}`; returns (and stores) its EPEs."""
+    root = Path(root); marker = root/'cityscapes_seq'/'flow'/FLOW_STEP_MARKER
+    if marker.is_file(): return json.loads(marker.read_text())
+    if not (root/'cityscapes_seq').is_dir(): raise DatasetLayoutError(f'prepare_synthetic_flows: {root/"cityscapes_seq"} not found')
+    if not (root/'viper').is_dir():
+        from udass.data.synthetic import generate_synthetic
+        generate_synthetic(root, parts=('viper',), progress=progress)
+    net, res = _synthetic_flownet(root, root/'viper', steps, seed, progress)
+    res['scale'] = scale
+    for split in ('train', 'val'):
+        prepare_flows('cityscapes_seq', root/'cityscapes_seq', split, model=net, scale=scale, progress=progress, **SYNTHETIC_FLOW_CLIP)
+        res[f'cityscapes_seq_{split}'] = flow_files_epe('cityscapes_seq', root/'cityscapes_seq', split, 'flow/{split}',
+                                                        'flow_gt/{split}', **SYNTHETIC_FLOW_CLIP)
+    atomic_write_text(marker, json.dumps(res, indent=1) + '\n')   # last: the step is complete
+    return res
 
 # %% ../../nbs/28_models.flow.ipynb #c045
 @MODELS.register('flownets')
