@@ -11,10 +11,21 @@ from ..core import ConfigError
 from ..labels import IGNORE
 
 # %% auto #0
-__all__ = ['THING_CLASSES', 'downscale_label_majority', 'feature_distance_loss']
+__all__ = ['THING_CLASSES', 'THING_NAMES', 'class_ids', 'downscale_label_majority', 'feature_distance_loss']
 
 # %% ../../nbs/34_methods.feature_distance.ipynb #c006
 THING_CLASSES = (6, 7, 11, 12, 13, 14, 15, 16, 17, 18)  # Cityscapes-19 train ids
+THING_NAMES = ('traffic light', 'traffic sign', 'person', 'rider', 'car', 'truck', 'bus', 'train', 'motorcycle', 'bicycle')
+
+def class_ids(classes, class_set) -> tuple[int, ...]:
+    """Train ids of `classes` (ids, or names of `class_set`'s classes) in `class_set`; DAFormer's thing names that the
+    class set lacks (VIPER has no rider or train) are left out, any other unknown name is an error."""
+    ids = []
+    for c in classes:
+        if not isinstance(c, str): ids.append(int(c))
+        elif c in class_set.classes: ids.append(class_set.classes.index(c))
+        elif c not in THING_NAMES: raise ConfigError(f'class {c!r} is not a class of {class_set.name} ({", ".join(class_set.classes)})')
+    return tuple(ids)
 
 def downscale_label_majority(label: Tensor,  # [B,H,W] or [B,1,H,W] train ids, `ignore` for unlabelled
                              scale: int,  # cell size in pixels (the feature stride)

@@ -16,7 +16,7 @@ from ..models.base import unwrap
 from .pseudo_label import pseudo_label, scale_margins
 from .mixing import class_mix_mask, cut_mix_mask, mix
 from .augment import StrongAugParams, sample_strong_aug, apply_strong_aug
-from .feature_distance import feature_distance_loss, THING_CLASSES
+from .feature_distance import feature_distance_loss, class_ids, THING_NAMES
 from ..data.rcs import rare_class_source_sampler, source_class_stats
 
 # %% auto #0
@@ -52,7 +52,7 @@ ST_DEFAULTS = dict(
     blur_kernel='daformer',    # 'daformer': k(H) x k(W); 'ddb': 1 x k(H)
     src_reduction='all',       # source CE mean over all pixels (mmseg 0.16) or over 'valid' ones
     fd_lambda=0.0,             # λ_FD of the ImageNet feature distance (0: off)
-    fd_classes=tuple(THING_CLASSES),  # classes whose feature cells count; None: every cell
+    fd_classes=THING_NAMES,         # classes whose feature cells count (names or ids); None: every cell
     fd_min_ratio=0.75,         # a cell's majority class must cover this share of it
     rcs=False,                 # rare-class sampling of the source (the trainer reads `method.source_sampler`)
     rcs_T=0.01,                # RCS temperature
@@ -146,7 +146,9 @@ class SelfTraining(Method):
         self.record, self.last = False, None   # record: keep the last `Step` (tests, figures)
         self._warned, self._checked_rcs = set(), False
 
-    def check_args(self, a: dict) -> dict: return check_st_args(a, self.cfg.method, self.num_classes)
+    def check_args(self, a: dict) -> dict:
+        if a['fd_classes'] is not None: a = {**a, 'fd_classes': class_ids(a['fd_classes'], self.bench.class_set)}
+        return check_st_args(a, self.cfg.method, self.num_classes)
     @property
     def rcs(self) -> dict | None: return rcs_args(self.args, self.bench)
 
