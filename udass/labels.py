@@ -114,6 +114,7 @@ class Protocol:
     name: str
     class_set: ClassSet
     classes: tuple[int, ...]   # train ids that are evaluated, in the papers' column order
+    absent: str = 'skip'       # a class with no pixel in labels and predictions (IoU 0/0): 'skip' it, or score it 'zero' (SFC)
 
     @property
     def names(self) -> tuple[str, ...]: return tuple(self.class_set.classes[i] for i in self.classes)
@@ -121,8 +122,9 @@ class Protocol:
     def short(self) -> tuple[str, ...]: return tuple(self.class_set.short[i] for i in self.classes)
 
     def miou(self, iou) -> float:
-        "Mean of the per-class IoUs (indexed by train id) over this protocol's classes, NaNs (absent classes) skipped."
+        "Mean of the per-class IoUs (indexed by train id) over this protocol's classes, NaNs (absent classes) skipped or 0."
         v = torch.as_tensor(iou, dtype=torch.float64)[list(self.classes)]
+        if self.absent == 'zero': return float(v.nan_to_num(0.0).mean())
         return float(v.nanmean()) if not torch.isnan(v).all() else float('nan')
 
 def _subset(cs, drop): return tuple(i for i, n in enumerate(cs.classes) if n not in drop)
@@ -133,6 +135,7 @@ PROTOCOLS = {p.name: p for p in [
     Protocol('synthia13', CITYSCAPES19, _subset(CITYSCAPES19, {'terrain', 'truck', 'train', 'wall', 'fence', 'pole'})),
     Protocol('viper15', VIPER15, tuple(range(15))),
     Protocol('synthiaseq11', SYNTHIASEQ12, _subset(SYNTHIASEQ12, {'fence'})),
+    Protocol('viper15_sfc', VIPER15, tuple(range(15)), absent='zero'),   # SFC's evaluation (sfc.md §2.4)
 ]}
 
 def get_protocol(name: str) -> Protocol:

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/19c_data.all_benchmarks.ipynb #c003
 from __future__ import annotations
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from ..core import BENCHMARKS
 from ..labels import CITYSCAPES19, VIPER15, SYNTHIASEQ12
 from .benchmarks import Benchmark, Domain, ValSet, get_benchmark
@@ -12,7 +12,7 @@ from .multi import BalancedConcat
 import udass.data.image_datasets, udass.data.video_datasets   # register the readers
 
 # %% auto #0
-__all__ = ['REAL_BENCHMARKS', 'SYNTHETIC_COUNTERPARTS', 'fixture_root']
+__all__ = ['REAL_BENCHMARKS', 'SYNTHETIC_COUNTERPARTS', 'sfc_protocol', 'fixture_root']
 
 # %% ../../nbs/19c_data.all_benchmarks.ipynb #c006
 _CS_TRAIN = Domain('cityscapes', 'cityscapes', (1024, 512))
@@ -113,12 +113,22 @@ for _exact in (False, True):
                      Domain('synthia_seq', 'synthia_seq', (320, 160), interp='bicubic', kwargs={**_CLIP, 'crop_bottom': 30}),
                      SYNTHIASEQ12, 'synthiaseq11', 'synthia_seq', _exact, 'synthetic SYNTHIA-Seq-format -> Cityscapes-Seq-format clips, 1/4 size')
 
+def sfc_protocol(name: str) -> Benchmark:
+    "A VIPER benchmark scored as SFC scores it: labels nearest-downsampled to the inference size, absent classes as 0."
+    b = BENCHMARKS.get(name)
+    vals = [replace(v, protocols=('viper15_sfc',), resize_label=True) for v in b.vals]
+    return BENCHMARKS.register(f'{name}_sfc')(replace(b, name=f'{name}_sfc', vals=vals,
+                                                      description=b.description + "; SFC's evaluation protocol"))
+
+for _b in ('viper2cityscapesseq', 'synthetic_viper2cityscapesseq'): sfc_protocol(_b)
+
 SYNTHETIC_COUNTERPARTS = {'gta2cityscapes': 'synthetic_gta2cityscapes', 'synthia2cityscapes': 'synthetic_synthia2cityscapes',
                           'gta2cityscapes_hr': 'synthetic_gta2cityscapes', 'synthia2cityscapes_hr': 'synthetic_synthia2cityscapes',
                           'synscapes2cityscapes': 'synthetic_gta2cityscapes',
                           'gta+synscapes2cityscapes': 'synthetic_gta+synthia2cityscapes',
                           'gta2cityscapes+mapillary': 'synthetic_gta2cityscapes+cityscapes_seq',
                           'viper2cityscapesseq': 'synthetic_viper2cityscapesseq',
+                          'viper2cityscapesseq_sfc': 'synthetic_viper2cityscapesseq_sfc',
                           'synthiaseq2cityscapesseq': 'synthetic_synthiaseq2cityscapesseq'}
 
 # %% ../../nbs/19c_data.all_benchmarks.ipynb #c012

@@ -41,6 +41,7 @@ class ValSet:
     batch_size: int = 1
     interp: str = 'bilinear'
     kwargs: dict = field(default_factory=dict)
+    resize_label: bool = False      # score against labels nearest-downsampled to `scale` (SFC) instead of full resolution
 
 @dataclass
 class Benchmark:
@@ -185,7 +186,8 @@ class Benchmark:
         root = self.check(data_root)
         out = {}
         for v in self.vals:
-            ds = DATASETS.get(v.dataset)(root/v.folder, split=v.split, transform=eval_pipeline(v.scale, interp=v.interp), **v.kwargs)
+            ds = DATASETS.get(v.dataset)(root/v.folder, split=v.split, transform=eval_pipeline(v.scale, interp=v.interp, resize_label=v.resize_label),
+                                          **v.kwargs)
             ds.check_files()
             if limit: ds = torch.utils.data.Subset(ds, range(min(limit, len(ds))))
             out[v.name] = DataLoader(ds, batch_size=v.batch_size, shuffle=False, num_workers=num_workers, collate_fn=collate)

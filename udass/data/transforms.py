@@ -198,6 +198,7 @@ def train_pipeline(scale, crop, cat_max_ratio: float = 0.75, flip: float = 0.5, 
     ts += [RandomCrop(crop, cat_max_ratio, rcs_min_pixels=rcs_min_pixels), RandomFlip(flip), Pad(crop)]
     return Compose(ts + ([DropLabel()] if drop_label else []))
 
-def eval_pipeline(scale, keep_ratio: bool = True, interp='bilinear') -> Compose:
-    "Resize the image to the evaluation scale; the label stays at full resolution (scoring is against full-res GT)."
-    return Compose([Resize(scale, keep_ratio, interp, resize_label=False)])
+def eval_pipeline(scale, keep_ratio: bool = True, interp='bilinear', resize_label: bool = False) -> Compose:
+    """Resize the image to the evaluation scale; the label stays at full resolution (scoring is against full-res GT)
+    unless `resize_label` (SFC's protocol: labels nearest-downsampled to the inference size)."""
+    return Compose([Resize(scale, keep_ratio, interp, resize_label=resize_label)])
