@@ -5,7 +5,7 @@
 # %% ../../nbs/28_models.flow.ipynb #c003
 from __future__ import annotations
 from pathlib import Path
-from typing import Iterable, Optional, Sequence
+from typing import Callable, Iterable, Optional, Sequence
 import json, math, time
 import numpy as np
 import torch
@@ -19,9 +19,9 @@ from ..data.io import read_image, read_flow_int16, write_flow_int16
 __all__ = ['FLOWNETS_FILE', 'FLOWNETS_URL', 'FLOWNET_LEVEL_WEIGHTS', 'RAFT_FILES', 'SYNTHETIC_FLOWNET', 'SYNTHETIC_FLOW_CLIP',
            'FLOW_STEP_MARKER', 'flow_grid', 'warp', 'resize_flow', 'epe', 'FlowNetS', 'flownet_full_res',
            'flownets_key_map', 'load_flownets', 'flownet_multiscale_loss', 'smooth_texture', 'flow_pairs', 'build_raft',
-           'compute_flow', 'flownet_flow', 'estimate_flow', 'cache_clip_flows', 'prepare_flows', 'exact_flow_pairs',
-           'train_flownet', 'flow_epe', 'flow_files_epe', 'prepare_synthetic_flows', 'build_flownets',
-           'build_raft_small', 'build_raft_large']
+           'compute_flow', 'flownet_flow', 'estimate_flow', 'frame_flow_fn', 'cache_clip_flows', 'prepare_flows',
+           'exact_flow_pairs', 'train_flownet', 'flow_epe', 'flow_files_epe', 'prepare_synthetic_flows',
+           'build_flownets', 'build_raft_small', 'build_raft_large']
 
 # %% ../../nbs/28_models.flow.ipynb #c006
 def flow_grid(flow: Tensor) -> Tensor:
@@ -256,6 +256,15 @@ def estimate_flow(model: nn.Module, frames_key: Tensor, frames_prev: Tensor, num
         raise ValueError(f'estimate_flow expects two [B,3,H,W] batches of equal shape; got {tuple(frames_key.shape)} and {tuple(frames_prev.shape)}')
     if isinstance(model, FlowNetS): return flownet_flow(model, frames_key, frames_prev)
     return compute_flow(model, frames_key, frames_prev, num_flow_updates)
+
+# %% ../../nbs/28_models.flow.ipynb #c040e
+def frame_flow_fn(model: nn.Module, num_flow_updates: int = 12) -> Callable[[Tensor, Tensor], Tensor]:
+    "(key, prev) udass-normalised frames `[B,3,H,W]` -> flow key->prev `[B,2,H,W]`, the network moved to the frames' device."
+    from udass.data.transforms import denormalize
+    unit = lambda x: (denormalize(x) / 255.0).clamp(0, 1)
+    def flow_fn(key: Tensor, prev: Tensor) -> Tensor:
+        return estimate_flow(model.to(key.device), unit(key), unit(prev), num_flow_updates)
+    return flow_fn
 
 # %% ../../nbs/28_models.flow.ipynb #c042
 def _read_frame(path, scale: float) -> Tensor:

@@ -11,7 +11,7 @@ from torch import nn, Tensor
 import torch.nn.functional as F
 from ..core import MODELS, ConfigError
 from .base import Segmentor, SegOut, resize_to, pretrained_file, load_torch_file, load_mapped, LoadReport
-from .flow import warp, resize_flow, FlowNetS, build_flownets
+from .flow import warp, resize_flow, FlowNetS, build_flownets, frame_flow_fn
 from .deeplab import DeepLabV2Head
 
 # %% auto #0
@@ -32,9 +32,11 @@ class TwoFrameSegmentor(Segmentor):
     task, reads_clip = 'video', True
     def __init__(self, segmentor: nn.Module,          # image segmentor returning SegOut (with aux if multi-level)
                  num_classes: int,
-                 flow_align_corners: bool = True):    # how the flow is resized to the logit grid (TPS: True)
+                 flow_align_corners: bool = True,     # how the flow is resized to the logit grid (TPS: True)
+                 flow_fn: Optional[Callable[[Tensor, Tensor], Tensor]] = None):  # (key, prev) -> flow, for clips without flows
         super().__init__()
         self.segmentor, self.num_classes, self.flow_align_corners = segmentor, num_classes, flow_align_corners
+        self.flow_fn = flow_fn   # a plain function, not a submodule: the flow network stays out of checkpoints
         self.fusion_head = nn.Conv2d(2 * num_classes, num_classes, 1, bias=False)
         self.reset_fusion()
 
@@ -70,9 +72,11 @@ class TwoFrameSegmentor(Segmentor):
         aux = None if p.cur.aux is None else self.fuse(p.cur.aux, p.warped_aux)
         return p.cur._replace(logits=self.fuse(p.cur.logits, p.warped), aux=aux)
 
-    @staticmethod
-    def previous(frames: Tensor | None, flow: Tensor | None) -> tuple[Tensor, Tensor]:
-        "The frame before the key frame (`frames[:, -2]`) and the flow to it (the last pair: key -> t-1 by default)."
+    def previous(self, frames: Tensor | None, flow: Tensor | None) -> tuple[Tensor, Tensor]:
+        """The frame before the key frame (`frames[:, -2]`) and the flow to it (the last pair: key -> t-1 by default),
+        computed on the fly by `flow_fn` when the clip brings no flow."""
+        if flow is None and frames is not None and self.flow_fn is not None and frames.dim() == 5:
+            flow = self.flow_fn(frames[:, -1], frames[:, -2])[:, None]
         if frames is None or flow is None:
             raise ConfigError('a two-frame model segments clips: it needs the frames and flows of a video benchmark '
                               '(a clip dataset whose flow files exist; see udass.models.flow.prepare_flows)')
@@ -167,11 +171,16 @@ def _load_video_weights(model: TwoFrameSegmentor, pretrained: str) -> TwoFrameSe
         load_segmentor_weights(model.segmentor, pretrained)
     return model
 
-def two_frame(num_classes: int, image_model: str, pretrained: Optional[str] = None, **kw) -> TwoFrameSegmentor:
-    "A `TwoFrameSegmentor` around the registered image segmentor `image_model` (built with aux=True)."
+def two_frame(num_classes: int, image_model: str, pretrained: Optional[str] = None,
+              flow_net: Optional[str] = None,    # 'raft_large', 'raft_small' or 'flownets': flow computed on the fly ...
+              flow_weights=True,                 # ... with these weights (True: the published file in pretrained/, or a path)
+              **kw) -> TwoFrameSegmentor:
+    """A `TwoFrameSegmentor` around the registered image segmentor `image_model` (built with aux=True); with `flow_net`
+    it computes the key -> previous flow itself for clips that bring none (inference on raw frames)."""
     import udass.models.deeplab  # registers the image segmentors
     img_pre = pretrained if pretrained == 'imagenet' else None
-    model = TwoFrameSegmentor(MODELS.get(image_model)(num_classes, img_pre, **{'aux': True, **kw}), num_classes)
+    flow_fn = frame_flow_fn(MODELS.get(flow_net)(pretrained=flow_weights)) if flow_net else None
+    model = TwoFrameSegmentor(MODELS.get(image_model)(num_classes, img_pre, **{'aux': True, **kw}), num_classes, flow_fn=flow_fn)
     return _load_video_weights(model, pretrained) if pretrained not in (None, 'imagenet') else model
 
 @MODELS.register('video_deeplabv2_r101')
