@@ -78,7 +78,7 @@ def tiny_video_data(root, parts=('viper', 'cityscapes_seq'), flow_steps: int = 3
     tiny_data(root, parts, **{**TINY_VIDEO, **sizes})
     if flow_steps:
         from udass.models.flow import prepare_synthetic_flows
-        prepare_synthetic_flows(root, steps=flow_steps, progress=False)
+        prepare_synthetic_flows(root, pretrain_steps=flow_steps, steps=flow_steps, progress=False)
     return Path(root)
 
 def short_run(method: str, data_root, out_dir, **kw) -> dict:

@@ -365,12 +365,15 @@ def _mirror(k: Tensor, p: Tensor, f: Tensor) -> tuple[Tensor, Tensor, Tensor]:
 
 def train_flownet(key: Tensor, prev: Tensor, flow: Tensor,   # [N,3,H,W] frames in [0,1], [N,2,H,W] exact flow key->prev
                   steps: int = 2000, batch: int = 8, crop: int = 96, lr: float = 3e-4, seed: int = 0,
+                  init: Optional[FlowNetS] = None,   # continue from this network (fine-tuning); None: SFC's FlowNet-S from scratch
                   progress: bool = False) -> FlowNetS:
-    """SFC's FlowNet-S from scratch on exact-flow pairs: random crops, mirrors, `flownet_multiscale_loss`, Adam with
-    100 warm-up steps and a linear decay over the second half. Returned in eval mode."""
+    """FlowNet-S trained on exact-flow pairs: random crops, mirrors, `flownet_multiscale_loss`, Adam with 100 warm-up
+    steps and a linear decay over the second half. Returned in eval mode."""
     g = torch.Generator().manual_seed(seed)
-    with torch.random.fork_rng():                        # a seeded init that leaves the global generator alone
-        torch.manual_seed(seed); net = FlowNetS(base=24)
+    if init is not None: net = init.train()
+    else:
+        with torch.random.fork_rng():                    # a seeded init that leaves the global generator alone
+            torch.manual_seed(seed); net = FlowNetS(base=24)
     opt = torch.optim.Adam(net.parameters(), lr)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda i: min((i + 1) / 100, 1.0, 2 * (1 - i / steps)))
     H, W = key.shape[-2:]; ch, cw = min(crop, H), min(crop, W)
@@ -404,22 +407,28 @@ def flow_files_epe(dataset: str, root, split: str, flow_dir: str, ref_dir: str, 
           torch.as_tensor(ref[i]['flow']).float().norm(dim=1).mean().item()) for i in range(len(ref))]
     return {'epe': float(np.mean([a for a, _ in e])), 'zero_flow_epe': float(np.mean([b for _, b in e])), 'clips': len(e)}
 
-def _synthetic_flownet(root: Path, viper: Path, steps: int, seed: int, progress: bool) -> tuple[FlowNetS, dict]:
-    "The step's FlowNet-S: loaded from the data root if a previous (killed) step saved it, else trained on VIPER train."
+def _synthetic_flownet(root: Path, viper: Path, pretrain_steps: int, steps: int, seed: int, progress: bool) -> tuple[FlowNetS, dict]:
+    """The step's FlowNet-S: loaded from the data root if a previous (killed) step saved it, else pretrained on
+    textured `flow_pairs` (our FlyingChairs: 96², |u|,|v| <= 10 px) and fine-tuned on the VIPER train clips."""
     from udass.data.video_datasets import VIPER
     path, t0 = root/SYNTHETIC_FLOWNET, time.time()
     if path.is_file(): net = FlowNetS(base=24); load_flownets(net, path); net.eval()
     else:
+        chairs = flow_pairs(min(2048, 8 * pretrain_steps), 96, 10.0, torch.Generator().manual_seed(seed))
+        net = train_flownet(*chairs, steps=pretrain_steps, seed=seed, progress=progress) if pretrain_steps else None
+        del chairs
         train = exact_flow_pairs(VIPER(viper, 'train', with_labels=False, with_flow=True, **SYNTHETIC_FLOW_CLIP))
-        net = train_flownet(*train, steps=steps, seed=seed, progress=progress)
+        net = train_flownet(*train, steps=steps, seed=seed, init=net, progress=progress)
         atomic_torch_save(net.state_dict(), path)
     held = exact_flow_pairs(VIPER(viper, 'val', with_labels=False, with_flow=True, **SYNTHETIC_FLOW_CLIP))
-    return net, {'flownet': path.name, 'steps': steps, 'seed': seed, 'train_seconds': round(time.time() - t0, 1),
+    return net, {'flownet': path.name, 'pretrain_steps': pretrain_steps, 'steps': steps, 'seed': seed,
+                 'train_seconds': round(time.time() - t0, 1),
                  'viper_val': {'epe': flow_epe(net, *held), 'zero_flow_epe': held[2].norm(dim=1).mean().item(), 'pairs': len(held[2])}}
 
 @DATA_STEPS.register('synthetic_flows')
 def prepare_synthetic_flows(root,                    # a synthetic data root with cityscapes_seq/ (viper/ is made if absent)
-                            steps: int = 2000,       # FlowNet-S training steps
+                            pretrain_steps: int = 1500,  # FlowNet-S steps on textured pairs ...
+                            steps: int = 2500,       # ... then on the VIPER clips
                             seed: int = 0,
                             scale: float = 0.5,      # flows stored at half the frame size, as TPS's Cityscapes flows
                             progress: bool = True) -> dict:
@@ -431,7 +440,7 @@ def prepare_synthetic_flows(root,                    # a synthetic data root wit
     if not (root/'viper').is_dir():
         from udass.data.synthetic import generate_synthetic
         generate_synthetic(root, parts=('viper',), progress=progress)
-    net, res = _synthetic_flownet(root, root/'viper', steps, seed, progress)
+    net, res = _synthetic_flownet(root, root/'viper', pretrain_steps, steps, seed, progress)
     res['scale'] = scale
     for split in ('train', 'val'):
         prepare_flows('cityscapes_seq', root/'cityscapes_seq', split, model=net, scale=scale, progress=progress, **SYNTHETIC_FLOW_CLIP)
