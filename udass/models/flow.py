@@ -6,7 +6,8 @@
 from __future__ import annotations
 from pathlib import Path
 from typing import Callable, Iterable, Optional, Sequence
-import json, math, time
+import fcntl, json, math, time
+from contextlib import contextmanager
 import numpy as np
 import torch
 from torch import nn, Tensor
@@ -407,6 +408,14 @@ def flow_files_epe(dataset: str, root, split: str, flow_dir: str, ref_dir: str, 
           torch.as_tensor(ref[i]['flow']).float().norm(dim=1).mean().item()) for i in range(len(ref))]
     return {'epe': float(np.mean([a for a, _ in e])), 'zero_flow_epe': float(np.mean([b for _, b in e])), 'clips': len(e)}
 
+@contextmanager
+def _root_lock(path: Path):
+    "An exclusive lock on `path` (created if absent), held for the block and released when the process dies."
+    with open(path, 'a') as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try: yield
+        finally: fcntl.flock(f, fcntl.LOCK_UN)
+
 def _synthetic_flownet(root: Path, viper: Path, pretrain_steps: int, steps: int, seed: int, progress: bool) -> tuple[FlowNetS, dict]:
     """The step's FlowNet-S: loaded from the data root if a previous (killed) step saved it, else pretrained on
     textured `flow_pairs` (our FlyingChairs: 96², |u|,|v| <= 10 px) and fine-tuned on the VIPER train clips."""
@@ -437,6 +446,12 @@ def prepare_synthetic_flows(root,                    # a synthetic data root wit
     root = Path(root); marker = root/'cityscapes_seq'/'flow'/FLOW_STEP_MARKER
     if marker.is_file(): return json.loads(marker.read_text())
     if not (root/'cityscapes_seq').is_dir(): raise DatasetLayoutError(f'prepare_synthetic_flows: {root/"cityscapes_seq"} not found')
+    with _root_lock(root/'.synthetic_flows.lock'):   # runs started together on a fresh root: one computes, the others wait
+        if marker.is_file(): return json.loads(marker.read_text())
+        return _synthetic_flow_step(root, marker, pretrain_steps, steps, seed, scale, progress)
+
+def _synthetic_flow_step(root: Path, marker: Path, pretrain_steps: int, steps: int, seed: int, scale: float, progress: bool) -> dict:
+    "The step under the root's lock: the network, every flow file, their EPEs, and the marker last."
     if not (root/'viper').is_dir():
         from udass.data.synthetic import generate_synthetic
         generate_synthetic(root, parts=('viper',), progress=progress)
