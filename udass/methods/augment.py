@@ -292,7 +292,9 @@ def apply_clip_aug(frames: Tensor,  # [B,T,3,H,W] normalised frames of B clips
     out = frames.clone()
     for i in range(B):
         if not (p.blur_on[i] or p.jitter_on[i] or p.gray_on[i]): continue
-        tall = to_unit(frames[i], mean, std).permute(1, 0, 2, 3).reshape(C, T * H, W)
+        # clamped: the normalise/denormalise round trip leaves values like -3e-8, and torchvision's hue shift turns a
+        # negative channel into NaN for the whole image
+        tall = to_unit(frames[i], mean, std).clamp(0, 1).permute(1, 0, 2, 3).reshape(C, T * H, W)
         out[i] = from_unit(_clip_view(tall, p, i).reshape(C, T, H, W).permute(1, 0, 2, 3), mean, std).to(frames.dtype)
     return out
 
