@@ -4,10 +4,10 @@
 
 # %% ../nbs/43_compare.ipynb #c003
 from __future__ import annotations
-import json, math
+import json, math, re
 from pathlib import Path
 import numpy as np
-from .core import Config, BENCHMARKS
+from .core import Config, ConfigError, BENCHMARKS
 from .labels import PROTOCOLS, Protocol
 
 # %% auto #0
@@ -61,11 +61,15 @@ def run_grid(methods: list[str], seeds: list[int], benchmark: str, runs_dir, dat
             out.setdefault(m, []).append(r)
     return out
 
-def collect_runs(runs_dir) -> dict[str, list[dict]]:
-    "All finished runs under `runs_dir`, grouped by method."
+def collect_runs(runs_dir, by: str = 'method') -> dict[str, list[dict]]:
+    """All finished runs under `runs_dir`, grouped by method, or by='folder': by run folder name without its `_s<seed>`
+    (one method on two networks, e.g. `source_only_deeplabv2_mini_s0` and `source_only_video_deeplabv2_mini_s0`)."""
+    if by not in ('method', 'folder'): raise ConfigError(f"collect_runs: by must be 'method' or 'folder', got {by!r}")
     out = {}
     for f in sorted(Path(runs_dir).glob('*/results.json')):
-        r = json.loads(f.read_text()); out.setdefault(r['method'], []).append(r)
+        r = json.loads(f.read_text())
+        key = r['method'] if by == 'method' else re.sub(r'_s\d+$', '', f.parent.name)
+        out.setdefault(key, []).append(r)
     return out
 
 def summarize(runs: dict[str, list[dict]], val: str | None = None, protocol: str | None = None) -> dict[str, dict]:
