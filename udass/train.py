@@ -25,8 +25,9 @@ __all__ = ['CKPT_FILES', 'EVAL_KEYS', 'NOT_RESULT_KEYS', 'resolve_config', 'crop
            'broadcast_buffers', 'autocast_ctx', 'to_device', 'rng_state', 'set_rng_state', 'save_checkpoint',
            'load_checkpoint', 'latest_checkpoint', 'finite_state', 'keep_finite_checkpoint', 'evaluate_method',
            'val_scores', 'config_diff', 'check_resumable', 'training_step', 'set_trainable', 'stage_loader',
-           'stage_iters', 'note_unlabelled', 'wrap_networks', 'train_stage', 'close_stage', 'check_out_dir',
-           'init_state', 'open_run', 'run_stages', 'run', 'finish', 'rescore', 'parse_overrides', 'main']
+           'stage_iters', 'note_unlabelled', 'wrap_networks', 'terminal_stream', 'progress_bar', 'say', 'train_stage',
+           'close_stage', 'check_out_dir', 'init_state', 'open_run', 'run_stages', 'run', 'finish', 'rescore',
+           'parse_overrides', 'main']
 
 # %% ../nbs/41_train.ipynb #c006
 def resolve_config(cfg: Config):
@@ -378,10 +379,38 @@ def wrap_networks(r: _Run, nets: dict[str, nn.Module]) -> dict:
     return out
 
 # %% ../nbs/41_train.ipynb #t023
+_TERMINALS: dict = {}
+
+def terminal_stream():
+    """The terminal behind a notebook kernel, or None. A kernel started by papermill from a shell inherits that
+    terminal as its stderr; ipykernel then captures the descriptor for the notebook and keeps a copy of the original
+    (`_original_stdstream_copy`), where a text bar reaches the person watching, while the notebook's widgets are seen by
+    no one until the run is over."""
+    fd = getattr(sys.stderr, '_original_stdstream_copy', None)
+    if not isinstance(fd, int) or not os.isatty(fd): return None
+    if fd not in _TERMINALS: _TERMINALS[fd] = open(fd, 'w', closefd=False)
+    return _TERMINALS[fd]
+
+def progress_bar(**kw):
+    "tqdm where a person sees it: a text bar on the kernel's terminal (papermill runs), else tqdm.auto's bar."
+    term = terminal_stream()
+    if term is None: return tqdm(**kw)
+    from tqdm.std import tqdm as text_tqdm
+    try: cols = os.get_terminal_size(term.fileno()).columns
+    except OSError: cols = 0
+    # a terminal that reports no width (a pty under `script`, some CI logs) would get an empty dynamic-width bar
+    return text_tqdm(file=term, **{**kw, 'dynamic_ncols': False, 'ncols': cols or 100})
+
+def say(msg: str):
+    "Print `msg`, and on the kernel's terminal too when there is one (where a papermill run is watched)."
+    print(msg)
+    term = terminal_stream()
+    if term is not None: print(msg, file=term, flush=True)
+
 def train_stage(r: _Run, stage: Stage, si: int, loader, opt, sched, start_it: int, iters: int):
     "Run steps `start_it` .. `iters` of one stage: step, log, evaluate and checkpoint as the Config says."
     cfg, method = r.cfg, r.method
-    pbar = tqdm(total=iters, initial=start_it, desc=f'{cfg.method}:{stage.name}', disable=r.rank != 0, dynamic_ncols=True)
+    pbar = progress_bar(total=iters, initial=start_it, desc=f'{cfg.method}:{stage.name}', disable=r.rank != 0, dynamic_ncols=True)
     last_t, last_it = time.time(), start_it
     hint = 'The weights were not updated with it.'
     trains = opt is not None
@@ -526,6 +555,7 @@ def run(cfg: Config | dict | None = None, **overrides) -> dict:
     cfg = Config.from_dict(cfg) if isinstance(cfg, dict) else (cfg or Config())
     if overrides: cfg = cfg.replace(**overrides)
     r, state = open_run(cfg)
+    if r.rank == 0: say(f'udass: {cfg.method} on {cfg.benchmark}, seed {cfg.seed}: run folder {r.out}')
     try: total = run_stages(r, state)
     except NonFiniteLossError as e:
         kept, what = keep_finite_checkpoint(r.ckpt.parent) if r.rank == 0 else (None, '')
@@ -533,6 +563,8 @@ def run(cfg: Config | dict | None = None, **overrides) -> dict:
                f'init_from={kept} out_dir=<a new folder> (this folder resumes only its own configuration).') if kept else ''
         raise NonFiniteLossError(f'{e} After the stop, {what}.{way}') from None
     results = finish(r.method, r.vals, r.bench, r.cfg, r.device, r.out, time.time() - r.t0, r.history, total) if r.rank == 0 else {}
+    if r.rank == 0: say(f"udass: {cfg.method} on {cfg.benchmark}: m{results['protocol']} {results['miou']:.2f} after "
+                        f"{results['iters']} iterations, {results['seconds']:.0f} s; results in {r.out/'results.json'}")
     barrier()
     return results
 
