@@ -459,8 +459,9 @@ def _synthetic_flow_step(root: Path, marker: Path, pretrain_steps: int, steps: i
     res['scale'] = scale
     for split in ('train', 'val'):
         prepare_flows('cityscapes_seq', root/'cityscapes_seq', split, model=net, scale=scale, progress=progress, **SYNTHETIC_FLOW_CLIP)
-        res[f'cityscapes_seq_{split}'] = flow_files_epe('cityscapes_seq', root/'cityscapes_seq', split, 'flow/{split}',
-                                                        'flow_gt/{split}', **SYNTHETIC_FLOW_CLIP)
+        if (root/'cityscapes_seq'/'flow_gt'/split).is_dir():   # clips from elsewhere may come without exact flows
+            res[f'cityscapes_seq_{split}'] = flow_files_epe('cityscapes_seq', root/'cityscapes_seq', split, 'flow/{split}',
+                                                            'flow_gt/{split}', **SYNTHETIC_FLOW_CLIP)
     atomic_write_text(marker, json.dumps(res, indent=1) + '\n')   # last: the step is complete
     return res
 
