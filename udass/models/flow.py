@@ -213,9 +213,9 @@ def build_raft(variant: str = 'raft_large',   # 'raft_large' or 'raft_small'
     model.task = 'flow'
     return model
 
-def _to_raft_input(x: Tensor) -> Tensor:
-    x = x.float() / 255.0 if x.dtype == torch.uint8 else x.float()
-    return x * 2.0 - 1.0                                # RAFT takes RGB in [-1, 1]
+def _to_unit(x: Tensor) -> Tensor: return x.float() / 255.0 if x.dtype == torch.uint8 else x.float()
+
+def _to_raft_input(x: Tensor) -> Tensor: return _to_unit(x) * 2.0 - 1.0                                # RAFT takes RGB in [-1, 1]
 
 @torch.no_grad()
 def compute_flow(model: nn.Module,            # a torchvision RAFT (`build_raft`)
@@ -238,8 +238,6 @@ def compute_flow(model: nn.Module,            # a torchvision RAFT (`build_raft`
     return flow[..., :H, :W].float()
 
 # %% ../../nbs/28_models.flow.ipynb #c040b
-def _to_unit(x: Tensor) -> Tensor: return x.float() / 255.0 if x.dtype == torch.uint8 else x.float()
-
 @torch.no_grad()
 def flownet_flow(net: FlowNetS, frames_key: Tensor, frames_prev: Tensor) -> Tensor:
     "FlowNet-S flow key->prev `[B,2,H,W]` in pixels of the frames' grid (uint8 or [0,1] float frames)."
@@ -342,9 +340,9 @@ def prepare_flows(dataset: str,              # a registered clip dataset: viper,
     if not jobs: raise ConfigError(f'{dataset}: offsets={offsets} name no flow to compute (a clip needs two frames)')
     for d in {out.parent for _, _, out in jobs}: d.mkdir(parents=True, exist_ok=True)
     device = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
-    if not isinstance(model, str): net = model
-    elif model == 'flownets': net = build_flownets(pretrained=pretrained)
-    else: net = build_raft(model, pretrained)
+    if isinstance(model, str) and model not in ('raft_large', 'raft_small', 'flownets'):
+        raise ConfigError(f"prepare_flows: model {model!r} is not a flow network; use 'raft_large', 'raft_small' or 'flownets'")
+    net = MODELS.get(model)(pretrained=pretrained) if isinstance(model, str) else model
     n = cache_clip_flows(net, jobs, scale, device, num_flow_updates, overwrite, progress, batch_size)
     return {'folder': jobs[0][2].parent, 'pairs': len(jobs), 'written': n, 'kept': len(jobs) - n}
 
@@ -390,7 +388,7 @@ def train_flownet(key: Tensor, prev: Tensor, flow: Tensor,   # [N,3,H,W] frames 
 
 def flow_epe(model: nn.Module, key: Tensor, prev: Tensor, flow: Tensor, batch: int = 16) -> float:
     "Mean end-point error (pixels) of `estimate_flow(model, ...)` against `flow` over all pairs."
-    errs = [epe(estimate_flow(model, key[i:i + batch], prev[i:i + batch]), flow[i:i + batch], ) * len(flow[i:i + batch])
+    errs = [epe(estimate_flow(model, key[i:i + batch], prev[i:i + batch]), flow[i:i + batch]) * len(flow[i:i + batch])
             for i in range(0, len(flow), batch)]
     return float(sum(errs) / len(flow))
 
@@ -423,9 +421,10 @@ def _synthetic_flownet(root: Path, viper: Path, pretrain_steps: int, steps: int,
     path, t0 = root/SYNTHETIC_FLOWNET, time.time()
     if path.is_file(): net = FlowNetS(base=24); load_flownets(net, path); net.eval()
     else:
-        chairs = flow_pairs(min(2048, 8 * pretrain_steps), 96, 10.0, torch.Generator().manual_seed(seed))
-        net = train_flownet(*chairs, steps=pretrain_steps, seed=seed, progress=progress) if pretrain_steps else None
-        del chairs
+        net = None
+        if pretrain_steps:
+            chairs = flow_pairs(min(2048, 8 * pretrain_steps), 96, 10.0, torch.Generator().manual_seed(seed))
+            net = train_flownet(*chairs, steps=pretrain_steps, seed=seed, progress=progress)
         train = exact_flow_pairs(VIPER(viper, 'train', with_labels=False, with_flow=True, **SYNTHETIC_FLOW_CLIP))
         net = train_flownet(*train, steps=steps, seed=seed, init=net, progress=progress)
         atomic_torch_save(net.state_dict(), path)
