@@ -4,6 +4,7 @@
 
 # %% ../../nbs/56_methods.tps.ipynb #t003
 from __future__ import annotations
+from typing import NamedTuple
 import torch
 import torch.nn.functional as F
 from torch import Tensor
@@ -11,11 +12,13 @@ from ..core import Config, ConfigError, METHODS
 from ..models.base import unwrap, weighted_ce
 from ..data.video_datasets import Clip
 from .base import Method, Stage, Optim
+from ..data.transforms import denormalize
 from .augment import sample_clip_aug, apply_clip_aug, match_histograms_to
 
 # %% auto #0
-__all__ = ['TPS_DEFAULTS', 'LAMBDA_T', 'TPS_LR', 'ADVENT_KEYS', 'SOURCE_CLIP', 'TARGET_CLIP', 'flip_clip', 'cross_frame_labels',
-           'rescaled_size', 'draw_ratio', 'rescale', 'TPS']
+__all__ = ['CAFFE_MEAN_BGR', 'TPS_DEFAULTS', 'LAMBDA_T', 'TPS_LR', 'ADVENT_KEYS', 'SOURCE_CLIP', 'TARGET_CLIP', 'flip_clip',
+           'CrossFrame', 'labeller_logits', 'warp_to_key', 'cross_frame_probs', 'cross_frame_labels', 'rescaled_size',
+           'draw_ratio', 'rescale', 'released_pil_roundtrip', 'TPS']
 
 # %% ../../nbs/56_methods.tps.ipynb #t006
 def flip_clip(frames: Tensor, flow: Tensor, negate_u: bool = True) -> tuple[Tensor, Tensor]:
@@ -24,20 +27,44 @@ def flip_clip(frames: Tensor, flow: Tensor, negate_u: bool = True) -> tuple[Tens
     if negate_u: f = f * torch.tensor([-1.0, 1.0], device=f.device).view(1, 2, 1, 1)
     return frames.flip(-1), f
 
+class CrossFrame(NamedTuple):
+    "The pseudo-labeller's view of a target clip: warped softmaxes of d (main, aux) and the unwarped logits of b."
+    warped: Tensor                   # [B,C,h,w] softmax of (b, a) warped to d
+    warped_aux: Tensor | None
+    logits_b: Tensor                 # [B,C,h,w] fused logits of b itself, in d's orientation (UDASS's ŷ_c)
+
 @torch.no_grad()
-def cross_frame_labels(model, prev: Tensor, prev2: Tensor, flow_prev: Tensor, flow_key: Tensor,
-                       flip: bool = False, flip_quirk: bool = False) -> tuple[Tensor, Tensor | None]:
-    """Labels of the key frame d from the network on (b = `prev`, a = `prev2`, flow b -> a), warped forward with
-    `flow_key` (d -> b): the argmax of the warped softmax, main and aux. `flip`: predict on the mirrored clip."""
-    net = unwrap(model)
+def labeller_logits(model, prev: Tensor, prev2: Tensor, flow_prev: Tensor, flip: bool = False,
+                    flip_quirk: bool = False) -> list[Tensor]:
+    "The fused logits of b = `prev` (main, and aux if any) given a = `prev2` and the flow b -> a; of the mirrored clip if `flip`."
     if flip:
         (prev, prev2), flow_prev = flip_clip(torch.stack([prev, prev2]), flow_prev, negate_u=not flip_quirk)
-    out = net.fused(prev, prev2, flow_prev)
-    probs = [out.logits.softmax(1)] + ([out.aux.softmax(1)] if out.aux is not None else [])
+    out = unwrap(model).fused(prev, prev2, flow_prev)
+    return [out.logits] + ([out.aux] if out.aux is not None else [])
+
+@torch.no_grad()
+def warp_to_key(model, logits: list[Tensor], flow_key: Tensor, flip: bool = False, flip_quirk: bool = False,
+                size: tuple | None = None) -> CrossFrame:
+    """`labeller_logits` as seen from the key frame d: their softmax warped with `flow_key` (d -> b), on the logit grid
+    or upsampled (bilinear) to `size` before the warp, and b's own main logits, in d's orientation."""
+    net = unwrap(model)
+    if size is not None: logits = [F.interpolate(z, size=tuple(size), mode='bilinear', align_corners=False) for z in logits]
+    probs = [z.softmax(1) for z in logits]
     if flip and not flip_quirk: probs = [p.flip(-1) for p in probs]       # back to d's orientation, then warp
-    labels = [net.propagate(p, flow_key).argmax(1) for p in probs]
-    if flip and flip_quirk: labels = [l.flip(-1) for l in labels]         # released: warped mirrored, flipped after
-    return labels[0], (labels[1] if len(labels) > 1 else None)
+    warped = [net.propagate(p, flow_key) for p in probs]
+    if flip and flip_quirk: warped = [w.flip(-1) for w in warped]         # released: warped mirrored, flipped after
+    return CrossFrame(warped[0], warped[1] if len(warped) > 1 else None, logits[0].flip(-1) if flip else logits[0])
+
+def cross_frame_probs(model, prev: Tensor, prev2: Tensor, flow_prev: Tensor, flow_key: Tensor, flip: bool = False,
+                      flip_quirk: bool = False, size: tuple | None = None) -> CrossFrame:
+    "The network on the previous clip (b, a) and its softmax warped to d: `warp_to_key` of `labeller_logits`."
+    return warp_to_key(model, labeller_logits(model, prev, prev2, flow_prev, flip, flip_quirk), flow_key, flip, flip_quirk, size)
+
+def cross_frame_labels(model, prev: Tensor, prev2: Tensor, flow_prev: Tensor, flow_key: Tensor,
+                       flip: bool = False, flip_quirk: bool = False) -> tuple[Tensor, Tensor | None]:
+    "TPS's labels of d on the logit grid: the argmax of `cross_frame_probs`, main and aux."
+    cf = cross_frame_probs(model, prev, prev2, flow_prev, flow_key, flip, flip_quirk)
+    return cf.warped.argmax(1), (cf.warped_aux.argmax(1) if cf.warped_aux is not None else None)
 
 # %% ../../nbs/56_methods.tps.ipynb #t010
 def rescaled_size(h: int, w: int, ratio: float) -> tuple[int, int]:
@@ -54,6 +81,14 @@ def rescale(x: Tensor, size) -> Tensor:
     y = F.interpolate(x.reshape(-1, *x.shape[-3:]), size=tuple(size), mode='bilinear', align_corners=True)
     return y.reshape(*lead, *y.shape[-3:])
 
+CAFFE_MEAN_BGR = (104.00698793, 116.66876762, 122.67891434)   # the mean TPS/UDASS subtract from BGR 0..255 frames
+
+def released_pil_roundtrip(x: Tensor) -> Tensor:
+    """The released strong view's input (quirk, spec udass.md §1.6.5): the caffe-space frame (BGR 0..255 minus the mean)
+    through ToPILImage's ×255 -> uint8, which wraps modulo 256, and back to [0,1] by ToTensor; BGR, not normalised."""
+    bgr = denormalize(x).flip(-3) - torch.tensor(CAFFE_MEAN_BGR, device=x.device).view(3, 1, 1)
+    return torch.remainder(torch.trunc(bgr * 255), 256) / 255
+
 # %% ../../nbs/56_methods.tps.ipynb #t013
 TPS_DEFAULTS = {
     'lambda_t': None,           # λ_T; None: 0.1 on VIPER -> Cityscapes-Seq, 1.0 on SYNTHIA-Seq -> Cityscapes-Seq
@@ -61,8 +96,9 @@ TPS_DEFAULTS = {
     'hist_match': True,         # source frames histogram-matched to the target key frame
     'flip_prob': 0.5,           # mirrored previous clip for the pseudo-labels
     'flip_quirk': False,        # released: flow u not negated, mirrored prediction warped with the unmirrored flow
-    'scale': (0.8, 1.2),        # rescale range of the student's view
+    'scale': (0.8, 1.2),        # rescale range of the student's view; None: no rescale (UDASS)
     'blur_prob': 0.6, 'jitter_prob': 0.8, 'gray_prob': 0.2,   # the shared strong view (`apply_clip_aug`)
+    'range_wrap': False,        # released: the strong view starts from `released_pil_roundtrip` (wrapped bytes, [0,1] BGR)
 }
 LAMBDA_T = {'viper15': 0.1, 'synthiaseq12': 1.0}
 TPS_LR = {'viper15': 1e-4, 'synthiaseq12': 2.5e-4}
@@ -96,8 +132,8 @@ class TPS(Method):
         if a['lambda_t'] is None and cs not in LAMBDA_T:
             raise ConfigError(f'tps: no published lambda_t for class set {cs!r}; give method_args lambda_t')
         self.lambda_t = a['lambda_t'] if a['lambda_t'] is not None else LAMBDA_T[cs]
-        lo, hi = a['scale']
-        if not 0 < lo < hi: raise ConfigError(f'tps: scale must be (lo, hi) with 0 < lo < hi, got {a["scale"]}')
+        if a['scale'] is not None and not (len(a['scale']) == 2 and 0 < a['scale'][0] < a['scale'][1]):
+            raise ConfigError(f'{cfg.method}: scale must be (lo, hi) with 0 < lo < hi, or None, got {a["scale"]}')
 
     @property
     def param_keys(self) -> dict: return {} if self.bench.small else ADVENT_KEYS
@@ -113,11 +149,12 @@ def _source_clip(self, s: dict, key: Tensor) -> tuple[Tensor, dict]:
     return frames[:, -1], dict(frames=frames, flow=s['flow'])
 
 def _strong_view(self, t: dict) -> tuple[Tensor, dict]:
-    "The student's (d, c): one shared strong augmentation per clip, then one rescale for the batch."
+    "The student's (d, c): one shared strong augmentation per clip, then (unless `scale` is None) one rescale for the batch."
     a = self.args
-    view = apply_clip_aug(t['frames'][:, 1:], sample_clip_aug(len(t['frames']), self.gen, a['blur_prob'], jitter_prob=a['jitter_prob'],
-                                                              gray_prob=a['gray_prob']))
-    view = rescale(view, rescaled_size(*view.shape[-2:], draw_ratio(self.gen, *a['scale'])))
+    p = sample_clip_aug(len(t['frames']), self.gen, a['blur_prob'], jitter_prob=a['jitter_prob'], gray_prob=a['gray_prob'])
+    view = t['frames'][:, 1:]
+    view = apply_clip_aug(released_pil_roundtrip(view), p, mean=(0.,) * 3, std=(255.,) * 3) if a['range_wrap'] else apply_clip_aug(view, p)
+    if a['scale'] is not None: view = rescale(view, rescaled_size(*view.shape[-2:], draw_ratio(self.gen, *a['scale'])))
     return view[:, -1], dict(frames=view, flow=t['flow'][:, :1])
 
 def _target_loss(self, out, y: Tensor, y_aux: Tensor | None) -> Tensor:

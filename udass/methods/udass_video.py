@@ -10,10 +10,21 @@ import torch.nn.functional as F
 from torch import Tensor
 from ..models.base import SegOut, unwrap
 from .mixing import mix
+from dataclasses import replace
+from ..core import Config, ConfigError, METHODS, resolve_path, derive_seed
+from ..models.base import load_torch_file, weighted_ce
+from ..models.video import load_two_frame_state
+from ..data.video_datasets import Clip
+from ..data.rcs import ClassCrops, source_class_stats
+from .base import Stage, process_rank
+from .quadmix import draw_classes, crops_by_composite, network_kind
+from .tps import TPS, TPS_DEFAULTS, labeller_logits, warp_to_key
 
 # %% auto #0
-__all__ = ['ClipCanvas', 'paste_clip', 'paste_patches', 'ClipMasks', 'clip_quad_composites', 'fused_fusio', 'class_mean_logits',
-           'mmd']
+__all__ = ['LONG_TAIL_VIDEO', 'LT_DRAW_VIDEO', 'LAMBDA_T_UDASS', 'STRONG_AUG_UDASS', 'SWITCH_SHARE', 'TPS_NETWORK',
+           'UDASS_VIDEO_DEFAULTS', 'UDASS_SOURCE_CLIP', 'UDASS_TARGET_CLIP', 'ClipCanvas', 'paste_clip',
+           'paste_patches', 'ClipMasks', 'clip_quad_composites', 'fused_fusio', 'class_mean_logits', 'mmd',
+           'ClipLabels', 'clip_pseudo_labels', 'clip_template_masks', 'UDASSVideo', 'tps_weights']
 
 # %% ../../nbs/57_methods.udass_video.ipynb #v006
 class ClipCanvas(NamedTuple):
@@ -105,3 +116,248 @@ def mmd(X: Tensor, Y: Tensor, kernels: int = 5) -> Tensor:
     K = sum(torch.exp(-d2 / (beta * 2 ** k).clamp_min(1e-12)) for k in range(kernels))
     n = len(X)
     return (K[:n, :n] + K[n:, n:] - K[:n, n:] - K[n:, :n]).mean()
+
+# %% ../../nbs/57_methods.udass_video.ipynb #u001
+class ClipLabels(NamedTuple):
+    "The pseudo-labeller's output for a target batch: ŷ_d on the logit grid (TPS's loss), ŷ_d and ŷ_c with confidences at the input size (templates)."
+    y: Tensor                     # [B,h,w] main labels of d on the logit grid
+    y_aux: Optional[Tensor]       # [B,h,w] aux labels of d
+    y_d: Tensor                   # [B,H,W] labels of d at the input size ...
+    conf_d: Tensor                # ... and the max of the warped softmax
+    y_c: Tensor                   # [B,H,W] labels of c = b from its unwarped logits ...
+    conf_c: Tensor                # ... and their max softmax (released: max raw logit)
+
+@torch.no_grad()
+def clip_pseudo_labels(model, frames: Tensor, flow: Tensor,   # [B,3,3,H,W] frames (a, b, d); [B,P,2,H,W] flows d -> b, b -> a, ...
+                       flip: bool = False, flip_quirk: bool = False, c_logit_threshold: bool = False) -> ClipLabels:
+    "One pass of the labeller on (b, a, F_{b→a}), seen from d on the logit grid and at the input size, and from b itself."
+    z = labeller_logits(model, frames[:, 1], frames[:, 0], flow[:, 1], flip, flip_quirk)
+    low = warp_to_key(model, z, flow[:, 0], flip, flip_quirk)
+    full = warp_to_key(model, z, flow[:, 0], flip, flip_quirk, size=frames.shape[-2:])
+    conf_d, y_d = full.warped.max(1)
+    zc = full.logits_b
+    conf_c = zc.max(1).values if c_logit_threshold else zc.softmax(1).max(1).values
+    return ClipLabels(low.warped.argmax(1), None if low.warped_aux is None else low.warped_aux.argmax(1), y_d, conf_d,
+                      zc.argmax(1), conf_c)
+
+# %% ../../nbs/57_methods.udass_video.ipynb #u004
+def clip_template_masks(prev_s: ClipCanvas, prev_t: ClipCanvas, conf_d: Tensor, conf_c: Tensor,  # previous iteration
+                        generator: torch.Generator, k: int = 2, long_tail=(), threshold: float = 0.9,
+                        include_ignore: bool = False) -> ClipMasks:
+    """M_S^t, M_S^{t−1}: per sample the pixels of K_S = (k classes of y'_t) ∪ `long_tail` in each source frame's label;
+    M_T^d, M_T^c: of K_T = k classes of ŷ'_d outside the k drawn source classes, where each frame's confidence > `threshold`."""
+    lt = torch.as_tensor(tuple(long_tail), dtype=torch.long)
+    s_key, s_prev, t_key, t_prev = [], [], [], []
+    for b in range(prev_s.y.shape[0]):
+        ks, _ = draw_classes(prev_s.y[b], k, generator, include_ignore)
+        kt, _ = draw_classes(prev_t.y[b], k, generator, exclude=ks)
+        K_S = torch.cat([ks, lt]).to(prev_s.y.device); kt = kt.to(prev_t.y.device)
+        s_key.append(torch.isin(prev_s.y[b], K_S)); s_prev.append(torch.isin(prev_s.yp[b], K_S))
+        t_key.append(torch.isin(prev_t.y[b], kt) & (conf_d[b] > threshold))
+        t_prev.append(torch.isin(prev_t.yp[b], kt) & (conf_c[b] > threshold))
+    return ClipMasks(*(torch.stack(m) for m in (s_key, s_prev, t_key, t_prev)))
+
+# %% ../../nbs/57_methods.udass_video.ipynb #u007
+LONG_TAIL_VIDEO = {'viper15': (3, 4, 5, 7, 13, 14),     # fence light sign terrain motorcycle bicycle
+                   'synthiaseq12': (3, 4, 5, 6, 10)}    # fence pole light sign rider
+LT_DRAW_VIDEO = {'viper15': 3, 'synthiaseq12': 2}        # long-tail classes pasted per iteration
+LAMBDA_T_UDASS = {'viper15': 0.2, 'synthiaseq12': 1.0}   # VIPER's 0.2 is hard-coded in the release (its yml says 0.1)
+STRONG_AUG_UDASS = {'viper15': False, 'synthiaseq12': True}   # the VIPER script drops blur, jitter and grayscale
+SWITCH_SHARE = {'cnn': 0.2, 'vit': 0.1}                  # the TPS labeller's share of the stage: 8000 (CNN), 4000 (ViT) of 40000
+TPS_NETWORK = {'video_deeplabv2_proda_r101': 'video_deeplabv2_r101', 'video_deeplabv2_proda_mini': 'video_deeplabv2_mini'}
+
+UDASS_VIDEO_DEFAULTS = {**TPS_DEFAULTS,
+    'lambda_t': None,           # λ_T on L_trg and L_tar_p; None: LAMBDA_T_UDASS's
+    'scale': None,              # UDASS does not rescale the strong view (TPS's 0.8-1.2 was removed)
+    'strong_aug': None,         # blur/jitter/grayscale on the strong view; None: STRONG_AUG_UDASS's
+    'tps_iters': None,          # iterations of the TPS stage; None: a tps run's (2000 on CPU, 40000)
+    'tps_checkpoint': None,     # a finished tps run folder or a checkpoint/weights file (ours or the TPS release): no TPS stage
+    'tps_args': {},             # method_args of the TPS stage
+    'tps_model': None,          # the TPS stage's network; None: cfg.model with TPS's head (TPS_NETWORK)
+    'switch_iter': None,        # the frozen TPS model labels before this UDASS-stage iteration, the online model after; None: SWITCH_SHARE
+    'quad_classes': 2,          # |random part of K_S| = |K_T|
+    'tmpl_threshold': 0.9,      # target template pixels need a confidence above this
+    'c_logit_threshold': False, # released: ŷ_c's confidence is its raw max logit, not a probability
+    'quad_ignore_class': False, # released: 255 can be drawn as a source template class
+    'lt_paste': True,           # the long-tail source-class paste (M_LT)
+    'lt_classes': None,         # None: LONG_TAIL_VIDEO's
+    'lt_draw': None,            # classes pasted per iteration; None: LT_DRAW_VIDEO's
+    'lt_min_pixels': 5,         # a pasted crop holds more than this many pixels of its class (x pixel_scale²)
+    'mmd_weight': 0.01,         # weight of L_mmd
+    'mmd_min_pixels': 5,        # pixels a class needs for its row of V
+}
+
+# %% ../../nbs/57_methods.udass_video.ipynb #u008
+@METHODS.register('udass_video')
+class UDASSVideo(TPS):
+    "UDASS on clips: a TPS stage (or a TPS checkpoint), then TPS's losses + QuadMix of clips with long-tail patches + MMD."
+    defaults = UDASS_VIDEO_DEFAULTS
+    seed_id, gen_name = 57, 'udass_video'
+
+    @classmethod
+    def train_defaults(cls, small: bool) -> dict:
+        d = super().train_defaults(small)
+        return {**d, 'model': 'video_deeplabv2_proda_mini', 'iters': 600} if small else {**d, 'model': 'video_deeplabv2_proda_r101'}
+
+    def __init__(self, cfg: Config, benchmark, device: torch.device):
+        a = self.resolve_method_args(cfg.method_args, getattr(benchmark, 'small', False), cfg.method)
+        tps = TPS(self.tps_config(cfg, a, benchmark), benchmark, device)   # built first: its weights as a tps run's of this seed
+        with torch.random.fork_rng(devices=[]): super().__init__(cfg, benchmark, device)   # ... and the global stream after it
+        self.tps, self.stage = tps, None
+        cs = benchmark.class_set.name
+        for k, table in (('lambda_t', LAMBDA_T_UDASS), ('strong_aug', STRONG_AUG_UDASS)):
+            if a[k] is None and cs not in table: raise ConfigError(f'udass_video: no published {k} for class set {cs!r}; give method_args {k}')
+        self.lambda_t = a['lambda_t'] if a['lambda_t'] is not None else LAMBDA_T_UDASS[cs]
+        if not (a['strong_aug'] if a['strong_aug'] is not None else STRONG_AUG_UDASS[cs]):
+            self.args = {**self.args, 'blur_prob': 0.0, 'jitter_prob': 0.0, 'gray_prob': 0.0}
+        self.lt_classes = self.long_tail(a, cs) if a['lt_paste'] else None
+
+    @staticmethod
+    def tps_config(cfg: Config, a: dict, bench) -> Config:
+        "The TPS stage's configuration: this run's, with the TPS network, TPS's iterations and `tps_args`."
+        model = a['tps_model'] or TPS_NETWORK.get(cfg.model, cfg.model)
+        iters = a['tps_iters'] or TPS.train_defaults(getattr(bench, 'small', False))['iters']
+        return cfg.replace(method='tps', model=model, iters=iters, method_args=dict(a['tps_args']))
+
+    @staticmethod
+    def long_tail(a: dict, cs: str) -> tuple[tuple, int]:
+        "(long-tail class list, classes drawn per iteration)."
+        if a['lt_classes'] is None and cs not in LONG_TAIL_VIDEO:
+            raise ConfigError(f'udass_video: no published long-tail classes for class set {cs!r}; give lt_classes or lt_paste=false')
+        lt = tuple(a['lt_classes'] if a['lt_classes'] is not None else LONG_TAIL_VIDEO[cs])
+        draw = a['lt_draw'] or LT_DRAW_VIDEO.get(cs, 2)
+        if not 1 <= draw <= len(lt): raise ConfigError(f'udass_video: lt_draw must be in 1..{len(lt)}, got {draw}')
+        return lt, draw
+
+    def networks(self) -> dict: return {'model': self.model, 'tps_model': self.tps.model}
+    def generators(self) -> dict: return {**super().generators(), **self.tps.generators()}
+    def wrap(self, fwds: dict):
+        super().wrap({k: v for k, v in fwds.items() if k != 'tps_model'})
+        self.tps.wrap({'model': fwds['tps_model']} if 'tps_model' in fwds else {})
+
+    def stages(self) -> list[Stage]:
+        a, batch = self.args, self.cfg.batch_size or 1
+        lt = None if self.lt_classes is None else ClassCrops(self.lt_classes[0], self.lt_classes[1], batch, a['lt_min_pixels'],
+            'target', stats=lambda ds: source_class_stats(ds, count_if_missing=getattr(self.bench, 'small', False)))
+        data = self.data_spec(stream='udass', frames={'source': UDASS_SOURCE_CLIP, 'target': UDASS_TARGET_CLIP}, class_crops=lt)
+        udass = Stage('udass', self.cfg.iters, optim=self.tps.stages()[0].optim, data=data)
+        if a['tps_checkpoint']: return [udass]
+        t = self.tps.stages()[0]
+        return [replace(t, name='tps', trains=('tps_model',), evaluate=True, keep=True), udass]
+
+# %% ../../nbs/57_methods.udass_video.ipynb #u009
+def tps_weights(path) -> dict:
+    """The TPS network's weights in a finished run folder (model_final.pt), a udass checkpoint (its `model.` entries), a
+    saved state dict or the TPS release."""
+    p = resolve_path(path)
+    if p.is_dir():
+        if not (p/'model_final.pt').is_file():
+            raise ConfigError(f'tps_checkpoint: {p} holds no model_final.pt (not a finished run); give a checkpoint file instead')
+        p = p/'model_final.pt'
+    elif not p.is_file(): raise ConfigError(f'tps_checkpoint: {p} is neither a run folder nor a file')
+    sd = torch.load(p, map_location='cpu', weights_only=True)
+    if isinstance(sd, dict) and isinstance(sd.get('method'), dict):   # a trainer checkpoint
+        return {k[len('model.'):]: v for k, v in sd['method'].items() if k.startswith('model.')}
+    return load_torch_file(p)
+
+def _begin_stage(self, stage: Stage, resumed: bool = False):
+    "TPS stage: nothing to set up. UDASS stage: the TPS network (from its stage or `tps_checkpoint`) into `model`, main head fresh."
+    self.stage = stage.name
+    if stage.name != 'udass' or resumed: return
+    if self.args['tps_checkpoint']: load_two_frame_state(self.tps.model, tps_weights(self.args['tps_checkpoint']))
+    load_two_frame_state(self.model, self.tps.model.state_dict())
+    self.carry.clear()
+    torch.manual_seed(derive_seed(self.cfg.seed, self.seed_id, process_rank()))   # the dropout stream: a TPS stage or not, the same
+
+def _predict(self, x: Tensor, **clip) -> Tensor:
+    "The TPS network's logits during its stage, the UDASS network's after."
+    return self.tps.predict(x, **clip) if self.stage == 'tps' else TPS.predict(self, x, **clip)
+
+def _labeller(self, step: int):
+    "The frozen TPS network before the switch iteration, the online network (train mode, as released) from it on."
+    switch = self.args['switch_iter']
+    if switch is None: switch = round(SWITCH_SHARE[network_kind(self.cfg.model)] * self.cfg.iters)
+    return self.tps.model if step < switch else self.model
+
+UDASSVideo.begin_stage, UDASSVideo.predict, UDASSVideo.labeller = _begin_stage, torch.no_grad()(_predict), _labeller
+
+# %% ../../nbs/57_methods.udass_video.ipynb #u011
+UDASS_SOURCE_CLIP = Clip((1, 0), labels=True)                           # S^t, S^{t-1}, both labels, flow t -> t-1
+UDASS_TARGET_CLIP = Clip((2, 1, 0), flows=((0, 1), (1, 2), (0, 2)))      # a, b (= c), d; flows d -> b, b -> a, d -> a
+
+def _canvases(self, s: dict, x_s: Tensor, clip_s: dict, t: dict, pl: ClipLabels, x_st: Tensor, clip_st: dict):
+    "This iteration's source clip, its target clip for mixing (strong view, ŷ_d, ŷ_c) and its raw target clip for the buffers."
+    ones = torch.ones_like(pl.conf_d)
+    if 'frame_labels' not in s:
+        raise ConfigError('udass_video: source clips need the labels of the previous frame (a clip dataset that labels every frame)')
+    cur_s = ClipCanvas(x_s, clip_s['frames'][:, -2], s['label'], s['frame_labels'][:, -2], s['flow'][:, 0], ones)
+    cur_t = ClipCanvas(x_st, clip_st['frames'][:, -2], pl.y_d, pl.y_c, t['flow'][:, 0], ones)
+    raw_t = cur_t._replace(x=t['frames'][:, 2], xp=t['frames'][:, 1])
+    return cur_s, cur_t, raw_t
+
+def _roll(self, cur_s: ClipCanvas, raw_t: ClipCanvas, pl: ClipLabels):
+    "This iteration's source and raw target clips with the target confidences become the next one's templates."
+    self.carry.update({f's_{k}': v.detach().clone() for k, v in cur_s._asdict().items()})
+    self.carry.update({f't_{k}': v.detach().clone() for k, v in raw_t._asdict().items()})
+    self.carry.update(conf_d=pl.conf_d.clone(), conf_c=pl.conf_c.clone())
+
+def _previous(self) -> tuple[ClipCanvas, ClipCanvas]:
+    c = self.carry
+    return ClipCanvas(*(c[f's_{k}'] for k in ClipCanvas._fields)), ClipCanvas(*(c[f't_{k}'] for k in ClipCanvas._fields))
+
+@torch.no_grad()
+def _clip_composites(self, batch: dict, cur_s: ClipCanvas, cur_t: ClipCanvas) -> dict:
+    "The templates of the previous iteration over this one's clips, with this iteration's long-tail patches (spec §1.2)."
+    a, (prev_s, prev_t) = self.args, self.previous()
+    lt = () if self.lt_classes is None else self.lt_classes[0]
+    M = clip_template_masks(prev_s, prev_t, self.carry['conf_d'], self.carry['conf_c'], self.gen, a['quad_classes'], lt,
+                            a['tmpl_threshold'], a['quad_ignore_class'])
+    patches = None
+    if self.lt_classes is not None:
+        cc = batch.get('class_crops')
+        if cc is None: raise ConfigError("udass_video: lt_paste=True but the batch has no `class_crops` stream (set lt_paste=false)")
+        cx, cy, K = crops_by_composite(cc, 1, cur_s.x.shape[0])
+        patches = (cx[0].to(cur_s.x), cy[0].to(cur_s.y.device), K)
+    return {**clip_quad_composites(M, prev_s, prev_t, cur_s, cur_t, patches), 'masks': M}
+
+def _mixed_loss(self, c: ClipCanvas, m_lt: Tensor) -> Tensor:
+    "CE of the fused, upsampled output on a mixed clip (the current frame trusted inside the patches)."
+    out = fused_fusio(self.student, c.x, c.xp, c.flow, m_lt, train=True, generator=self.gen)
+    return weighted_ce(out.logits, c.y, c.w, reduction='valid')
+
+UDASSVideo.canvases, UDASSVideo.roll, UDASSVideo.previous = _canvases, _roll, _previous
+UDASSVideo.clip_composites, UDASSVideo.mixed_loss = _clip_composites, _mixed_loss
+
+# %% ../../nbs/57_methods.udass_video.ipynb #u012
+def _udass_step(self, batch: dict, step: int) -> dict[str, Tensor]:
+    "One UDASS iteration (spec §1.3): forwards A-F, the mixed losses' backwards at once, the rest in one, then the roll."
+    a, s, t = self.args, batch['source'], batch['target']
+    x_s, clip_s = self.source_clip(s, t['img'])                                                    # histogram-matched
+    flip = bool(torch.rand(1, generator=self.gen) < a['flip_prob'])
+    pl = clip_pseudo_labels(self.labeller(step), t['frames'], t['flow'], flip, a['flip_quirk'], a['c_logit_threshold'])   # B
+    x_st, clip_st = self.strong_view(t)
+    cur_s, cur_t, raw_t = self.canvases(s, x_s, clip_s, t, pl, x_st, clip_st)
+    if 's_x' not in self.carry:                                  # the first iteration only fills the buffers
+        self.roll(cur_s, raw_t, pl)
+        return {}
+    q = self.clip_composites(batch, cur_s, cur_t)
+    l_src_p = self.mixed_loss(q['tss'], q['m_lt']); l_src_p.backward()                             # C
+    l_tar_p = self.lambda_t * self.mixed_loss(q['tst'], q['m_lt']); l_tar_p.backward()             # D
+    out_s = self.seg_forward(x_s, clip_s)                                                          # A
+    l_sou = self.seg_loss(out_s, s['label'], reduction='valid')
+    out_e = self.seg_forward(x_st, clip_st)                                                        # E
+    l_trg = self.target_loss(out_e, pl.y, pl.y_aux)                                                # λ_T (CE + 0.1 CE_aux)
+    out_f = self.seg_forward(t['img'], dict(frames=t['frames'][:, [0, 2]], flow=t['flow'][:, 2:3]))   # F: (d, a, F_{d→a})
+    n = a['mmd_min_pixels']
+    v_tgt = 0.5 * (class_mean_logits(out_e.logits, None, n) + class_mean_logits(out_f.logits, None, n))
+    l_mmd = mmd(class_mean_logits(out_s.logits, s['label'], n), v_tgt)
+    (l_sou + l_trg + a['mmd_weight'] * l_mmd).backward()
+    self.roll(cur_s, raw_t, pl)
+    return {'loss_src': l_sou.detach(), 'loss_trg': l_trg.detach(), 'loss_src_p': l_src_p.detach(),
+            'loss_tar_p': l_tar_p.detach(), 'loss_mmd': l_mmd.detach()}
+
+def _train_step(self, batch: dict, step: int) -> dict[str, Tensor]:
+    if self.stage is None: raise RuntimeError('udass_video: train_step before begin_stage')
+    return self.tps.train_step(batch, step) if self.stage == 'tps' else self.udass_step(batch, step)
+
+UDASSVideo.udass_step, UDASSVideo.train_step = _udass_step, _train_step

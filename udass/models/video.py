@@ -16,8 +16,9 @@ from .deeplab import DeepLabV2Head
 
 # %% auto #0
 __all__ = ['TPS_PUBLISHED_AT', 'VideoParts', 'TwoFrameSegmentor', 'Accel', 'tps_key_map', 'is_tps_state', 'load_tps_checkpoint',
-           'two_frame', 'video_deeplabv2_r101', 'video_deeplabv2_proda_r101', 'video_deeplabv2_mini',
-           'video_deeplabv2_proda_mini', 'sfc_flow_input', 'accel', 'accel_deeplabv2_r101', 'accel_deeplabv2_mini']
+           'load_two_frame_state', 'two_frame', 'video_deeplabv2_r101', 'video_deeplabv2_proda_r101',
+           'video_deeplabv2_mini', 'video_deeplabv2_proda_mini', 'sfc_flow_input', 'accel', 'accel_deeplabv2_r101',
+           'accel_deeplabv2_mini']
 
 # %% ../../nbs/29_models.video.ipynb #c006
 class VideoParts(NamedTuple):
@@ -161,11 +162,18 @@ def load_tps_checkpoint(model: TwoFrameSegmentor, path_or_state) -> LoadReport:
     return load_mapped(model, sd, lambda k: tps_key_map(k, main), ignore_missing=fresh)
 
 # %% ../../nbs/29_models.video.ipynb #c021
+def load_two_frame_state(model: TwoFrameSegmentor, sd: dict) -> LoadReport:
+    """A TPS release or a udass two-frame state dict into `model`. A ProDA main head (UDASS) starts fresh from an
+    ASPP-head state of either layout, as UDASS's `strict=False` load of the TPS checkpoint leaves `layer7` random."""
+    if is_tps_state(sd): return load_tps_checkpoint(model, sd)
+    main_head = lambda k: k.startswith('segmentor.head.') and not k.startswith('segmentor.head.aux_classifier.')
+    proda_from_aspp = not isinstance(model.segmentor.head, DeepLabV2Head) and any(k.startswith('segmentor.head.classifier.') for k in sd)
+    return load_mapped(model, sd, (lambda k: None if main_head(k) else k) if proda_from_aspp else (lambda k: k),
+                       ignore_missing=lambda k: k.endswith('num_batches_tracked') or (proda_from_aspp and main_head(k)))
+
 def _load_video_weights(model: TwoFrameSegmentor, pretrained: str) -> TwoFrameSegmentor:
     sd = load_torch_file(pretrained_file(pretrained, TPS_PUBLISHED_AT))
-    if is_tps_state(sd): load_tps_checkpoint(model, sd)
-    elif any(k.startswith('fusion_head.') for k in sd):
-        load_mapped(model, sd, ignore_missing=lambda k: k.endswith('num_batches_tracked'))
+    if is_tps_state(sd) or any(k.startswith('fusion_head.') for k in sd): load_two_frame_state(model, sd)
     else:
         from udass.models.deeplab import load_segmentor_weights
         load_segmentor_weights(model.segmentor, pretrained)
