@@ -13,7 +13,7 @@ MODULES = [
     'udass.data.all_benchmarks',
     'udass.models.deeplab', 'udass.models.daformer', 'udass.models.hrda', 'udass.models.flow', 'udass.models.video',
     'udass.methods.base', 'udass.methods.self_training', 'udass.methods.hrda_mic', 'udass.methods.ddb', 'udass.methods.dida', 'udass.methods.ssda',
-    'udass.methods.quadmix', 'udass.methods.tps', 'udass.methods.udass_video',
+    'udass.methods.quadmix', 'udass.methods.tps', 'udass.methods.udass_video', 'udass.methods.sfc',
 ]
 
 def _import_all():

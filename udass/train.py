@@ -131,7 +131,9 @@ def build_scheduler(opt: torch.optim.Optimizer, o: Optim, iters: int, power: flo
     (a custom key's `'schedule': 'constant'`) keep theirs."""
     horizon = o.poly_iters or iters
     poly = lambda t: lr_factor(t, horizon, o.warmup_iters, power)
-    return torch.optim.lr_scheduler.LambdaLR(opt, [(lambda t: 1.0) if o.schedule == 'constant' or g.get('constant') else poly
+    n, f = o.constant_start or (0, 1.0)
+    const = lambda t: f if t < n else 1.0
+    return torch.optim.lr_scheduler.LambdaLR(opt, [const if o.schedule == 'constant' or g.get('constant') else poly
                                                   for g in opt.param_groups])
 
 # %% ../nbs/41_train.ipynb #c011

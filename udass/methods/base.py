@@ -34,6 +34,7 @@ class Optim:
     weight_decay: float | None = None     # None: Config.weight_decay
     schedule: str = 'poly'                # 'poly': linear warm-up, then poly decay to 0 at the stage's end; 'constant'
     poly_iters: int | None = None         # where poly reaches 0 (ADVENT: MAX_ITERS 250k, runs stop at 40k); None: the stage's end
+    constant_start: tuple | None = None   # (steps, factor): a 'constant' schedule's first steps at factor × lr (SFC: 1000 at 0.1)
     warmup_iters: int | None = None       # None: Config.warmup_iters (poly only)
     head_lr_mult: float | None = None     # None: Config.head_lr_mult
     custom_keys: dict | None = None       # mmcv custom_keys (a key may add 'schedule': 'constant'); None: the method's `param_keys`

@@ -16,7 +16,7 @@ from ..models.base import load_torch_file, weighted_ce
 from ..models.video import load_two_frame_state
 from ..data.video_datasets import Clip
 from ..data.rcs import ClassCrops, source_class_stats
-from .base import Stage, process_rank
+from .base import Stage, Optim, DAFORMER_KEYS, process_rank
 from .quadmix import draw_classes, crops_by_composite, network_kind
 from .tps import TPS, TPS_DEFAULTS, labeller_logits, warp_to_key
 
@@ -24,7 +24,7 @@ from .tps import TPS, TPS_DEFAULTS, labeller_logits, warp_to_key
 __all__ = ['LONG_TAIL_VIDEO', 'LT_DRAW_VIDEO', 'LAMBDA_T_UDASS', 'STRONG_AUG_UDASS', 'SWITCH_SHARE', 'TPS_NETWORK',
            'UDASS_VIDEO_DEFAULTS', 'UDASS_SOURCE_CLIP', 'UDASS_TARGET_CLIP', 'ClipCanvas', 'paste_clip',
            'paste_patches', 'ClipMasks', 'clip_quad_composites', 'fused_fusio', 'class_mean_logits', 'mmd',
-           'ClipLabels', 'clip_pseudo_labels', 'clip_template_masks', 'UDASSVideo', 'tps_weights']
+           'ClipLabels', 'clip_pseudo_labels', 'clip_template_masks', 'UDASSVideo', 'tps_weights', 'UDASSVideoViT']
 
 # %% ../../nbs/57_methods.udass_video.ipynb #v006
 class ClipCanvas(NamedTuple):
@@ -240,10 +240,14 @@ class UDASSVideo(TPS):
         lt = None if self.lt_classes is None else ClassCrops(self.lt_classes[0], self.lt_classes[1], batch, a['lt_min_pixels'],
             'target', stats=lambda ds: source_class_stats(ds, count_if_missing=getattr(self.bench, 'small', False)))
         data = self.data_spec(stream='udass', frames={'source': UDASS_SOURCE_CLIP, 'target': UDASS_TARGET_CLIP}, class_crops=lt)
-        udass = Stage('udass', self.cfg.iters, optim=self.tps.stages()[0].optim, data=data)
+        udass = Stage('udass', self.cfg.iters, optim=self.stage_optim(), data=data)
         if a['tps_checkpoint']: return [udass]
         t = self.tps.stages()[0]
-        return [replace(t, name='tps', trains=('tps_model',), evaluate=True, keep=True), udass]
+        return [replace(t, name='tps', trains=('tps_model',), optim=self.stage_optim(), evaluate=True, keep=True), udass]
+
+    def stage_optim(self) -> Optim:
+        "Both stages optimise as TPS does (ADVENT's poly towards 250k on the real benchmarks)."
+        return self.tps.stages()[0].optim
 
 # %% ../../nbs/57_methods.udass_video.ipynb #u009
 def tps_weights(path) -> dict:
@@ -361,3 +365,19 @@ def _train_step(self, batch: dict, step: int) -> dict[str, Tensor]:
     return self.tps.train_step(batch, step) if self.stage == 'tps' else self.udass_step(batch, step)
 
 UDASSVideo.udass_step, UDASSVideo.train_step = _udass_step, _train_step
+
+# %% ../../nbs/57_methods.udass_video.ipynb #u012b
+@METHODS.register('udass_video_vit')
+class UDASSVideoViT(UDASSVideo):
+    "UDASS on clips with the two-frame DAFormer and the DAFormer recipe."
+    @classmethod
+    def train_defaults(cls, small: bool) -> dict:
+        if small: return {**super().train_defaults(small), 'model': 'video_daformer_mini'}
+        return dict(model='video_daformer_mitb5', model_args={'pretrained': 'imagenet'}, iters=40000, batch_size=1, optimizer='adamw',
+                    lr=6e-5, head_lr_mult=10.0, weight_decay=0.01, warmup_iters=1500, poly_power=1.0, eval_every=4000,
+                    ckpt_every=4000, num_workers=4)
+    @classmethod
+    def benchmark_defaults(cls, bench) -> dict: return {}
+    @property
+    def param_keys(self) -> dict: return {} if self.bench.small else DAFORMER_KEYS
+    def stage_optim(self) -> Optim: return Optim()

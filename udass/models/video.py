@@ -17,8 +17,8 @@ from .deeplab import DeepLabV2Head
 # %% auto #0
 __all__ = ['TPS_PUBLISHED_AT', 'VideoParts', 'TwoFrameSegmentor', 'Accel', 'tps_key_map', 'is_tps_state', 'load_tps_checkpoint',
            'load_two_frame_state', 'two_frame', 'video_deeplabv2_r101', 'video_deeplabv2_proda_r101',
-           'video_deeplabv2_mini', 'video_deeplabv2_proda_mini', 'sfc_flow_input', 'accel', 'accel_deeplabv2_r101',
-           'accel_deeplabv2_mini']
+           'video_deeplabv2_mini', 'video_deeplabv2_proda_mini', 'video_daformer_mitb5', 'video_daformer_mini',
+           'sfc_flow_input', 'accel', 'accel_deeplabv2_r101', 'accel_deeplabv2_mini']
 
 # %% ../../nbs/29_models.video.ipynb #c006
 class VideoParts(NamedTuple):
@@ -182,13 +182,15 @@ def _load_video_weights(model: TwoFrameSegmentor, pretrained: str) -> TwoFrameSe
 def two_frame(num_classes: int, image_model: str, pretrained: Optional[str] = None,
               flow_net: Optional[str] = None,    # 'raft_large', 'raft_small' or 'flownets': flow computed on the fly ...
               flow_weights=True,                 # ... with these weights (True: the published file in pretrained/, or a path)
+              aux: bool = True,                  # build the segmentor with its aux classifier (DeepLabV2; DAFormer has none)
               **kw) -> TwoFrameSegmentor:
-    """A `TwoFrameSegmentor` around the registered image segmentor `image_model` (built with aux=True); with `flow_net`
-    it computes the key -> previous flow itself for clips that bring none (inference on raw frames)."""
+    """A `TwoFrameSegmentor` around the registered image segmentor `image_model`; with `flow_net` it computes the
+    key -> previous flow itself for clips that bring none (inference on raw frames)."""
     import udass.models.deeplab  # registers the image segmentors
     img_pre = pretrained if pretrained == 'imagenet' else None
     flow_fn = frame_flow_fn(MODELS.get(flow_net)(pretrained=flow_weights)) if flow_net else None
-    model = TwoFrameSegmentor(MODELS.get(image_model)(num_classes, img_pre, **{'aux': True, **kw}), num_classes, flow_fn=flow_fn)
+    model = TwoFrameSegmentor(MODELS.get(image_model)(num_classes, img_pre, **({'aux': True} if aux else {}), **kw), num_classes,
+                              flow_fn=flow_fn)
     return _load_video_weights(model, pretrained) if pretrained not in (None, 'imagenet') else model
 
 @MODELS.register('video_deeplabv2_r101')
@@ -210,6 +212,18 @@ def video_deeplabv2_mini(num_classes: int, pretrained: Optional[str] = None, **k
 def video_deeplabv2_proda_mini(num_classes: int, pretrained: Optional[str] = None, **kw) -> TwoFrameSegmentor:
     "CPU UDASS two-frame network around `deeplabv2_proda_mini`."
     return two_frame(num_classes, 'deeplabv2_proda_mini', pretrained, **kw)
+
+@MODELS.register('video_daformer_mitb5')
+def video_daformer_mitb5(num_classes: int, pretrained: Optional[str] = None, **kw) -> TwoFrameSegmentor:
+    "UDASS's ViT two-frame network: DAFormer (MiT-B5) with the same warp and [I|0] fusion, no aux classifier."
+    import udass.models.daformer  # registers the DAFormer segmentors
+    return two_frame(num_classes, 'daformer_mitb5', pretrained, aux=False, **kw)
+
+@MODELS.register('video_daformer_mini')
+def video_daformer_mini(num_classes: int, pretrained: Optional[str] = None, **kw) -> TwoFrameSegmentor:
+    "CPU two-frame DAFormer around `daformer_mini`."
+    import udass.models.daformer
+    return two_frame(num_classes, 'daformer_mini', pretrained, aux=False, **kw)
 
 def sfc_flow_input(x: Tensor) -> Tensor:
     "udass-normalised RGB -> SFC's FlowNet input: BGR in [0, 1], no mean subtraction."
