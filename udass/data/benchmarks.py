@@ -181,6 +181,23 @@ class Benchmark:
         return InfiniteLoader(ds, spec.per_iter, seed, num_workers, rank=rank, world_size=world_size,
                               pin_memory=torch.cuda.is_available(), sampler_fn=make)
 
+    def source_val_loader(self, data_root=None, frames=None, limit: int | None = None, batch_size: int = 4,
+                          num_workers: int = 0) -> DataLoader:
+        """The first source domain's 'val' split in order, at its training scale with the labels resized alike, for a
+        method that selects weights on the source (never on the target); `frames` as a stage's (offsets or a `Clip`)."""
+        root, d = self.check(data_root), self.sources[0]
+        kw = dict(d.kwargs)
+        if frames is not None:
+            clip = frames if isinstance(frames, Clip) else Clip(tuple(frames))
+            kw.update(clip.dataset_kwargs())
+        tf = eval_pipeline(d.scale, interp=d.interp, resize_label=True)
+        try: ds = DATASETS.get(d.dataset)(root/d.folder, split='val', transform=tf, **kw)
+        except ConfigError as err:
+            raise ConfigError(f'benchmark {self.name!r}: its source {d.dataset} has no val split to select weights on ({err})') from None
+        ds.check_files()
+        if limit: ds = torch.utils.data.Subset(ds, range(min(limit, len(ds))))
+        return DataLoader(ds, batch_size=batch_size, shuffle=False, num_workers=num_workers, collate_fn=collate)
+
     def val_loaders(self, data_root=None, num_workers: int = 0, limit: int | None = None) -> dict[str, DataLoader]:
         "One sequential loader per validation set (labels at full resolution)."
         root = self.check(data_root)

@@ -18,8 +18,8 @@ from ..data.video_datasets import Clip
 from .base import Method, Stage, StageData, Optim, build_model
 
 # %% auto #0
-__all__ = ['SFC_SHARES', 'SEGMENTER', 'SFC_DEFAULTS', 'masked_pairs', 'sfm_flow', 'class_masks', 'soft_class_masks', 'sfm_loss',
-           'sfc_epe', 'sfc_loss', 'SFC']
+__all__ = ['SFC_SHARES', 'SEGMENTER', 'SFC_DEFAULTS', 'SELECT', 'masked_pairs', 'sfm_flow', 'class_masks', 'soft_class_masks',
+           'sfm_loss', 'sfc_epe', 'sfc_loss', 'SFC']
 
 # %% ../../nbs/58_methods.sfc.ipynb #f006
 def masked_pairs(x_t: Tensor, x_p: Tensor,   # [B,3,H,W] the two frames (FlowNet input)
@@ -85,7 +85,12 @@ SFC_DEFAULTS = {
     'aux_weight': 0.1,           # the aux masks' EPE in L_SFC
     'sfm_lr': 1e-4, 'sfm_weight_decay': 4e-4,        # stage 3: Adam at a constant rate
     'accel_lr': 5e-4, 'accel_warm_start': (1000, 0.1),   # stages 2, 5 (real): SGD 5e-5 for 1000 iterations, then 5e-4 constant
+    'select': 'source',          # weights each stage keeps: the best on the source val split ('source'; the SFM by EPE, the
+                                 # others by mIoU), or its last ('last'). The release selects on the *target* val mIoU.
+    'select_every': None,        # iterations between two scores; None: an eighth of the stage
+    'select_limit': 0,           # source val clips scored (0: all)
 }
+SELECT = ('source', 'last')
 
 @METHODS.register('sfc')
 class SFC(Method):
@@ -106,6 +111,7 @@ class SFC(Method):
         if cfg.model not in SEGMENTER:
             raise ConfigError(f'sfc trains an Accel network ({", ".join(SEGMENTER)}), got {cfg.model!r}')
         a, net = self.args, unwrap(self.model)
+        if a['select'] not in SELECT: raise ConfigError(f"sfc: select must be one of {SELECT}, got {a['select']!r}")
         if not a['source_accel'] and not a['flow_g_weights']:
             raise ConfigError('sfc: source_accel=false needs flow_g_weights (a FlowNet-S file to serve as F_g)')
         name, kw = SEGMENTER[cfg.model]
@@ -116,7 +122,7 @@ class SFC(Method):
         base = net.flownet.conv1[0].out_channels
         self.flow_g, self.sfm = FlowNetS(base).requires_grad_(False), FlowNetS(base)
         for seg in (net.reference, net.update): seg.backbone.requires_grad_(False)   # stages 2 and 5 train heads, merge, FlowNet
-        self.stage = None
+        self.stage, self.current, self.selected, self._val = None, None, {}, None
 
     def networks(self) -> dict: return {'model': self.model, 'segmenter': self.segmenter, 'sfm': self.sfm, 'flow_g': self.flow_g}
 
@@ -161,7 +167,7 @@ def _segmenter_into_accel(self, fresh_merge: bool = True):
     if fresh_merge: nn.init.xavier_normal_(net.merge.weight); nn.init.zeros_(net.merge.bias)
 
 def _begin_stage(self, stage: Stage, resumed: bool = False):
-    self.stage = stage.name
+    self.stage, self.current = stage.name, stage
     if resumed: return
     net = unwrap(self.model)
     if stage.name in ('accel_source', 'accel_sfc'):
@@ -172,6 +178,8 @@ def _begin_stage(self, stage: Stage, resumed: bool = False):
     elif stage.name == 'sfc': self.segmenter.load_state_dict(self.seg_init)   # a fresh segmenter, as the released SFC-1
 
 def _end_stage(self, stage: Stage, ctx=None):
+    "Record the kept iteration (stages/<name>_selected.pt); F_g from stage 2; without stage 5, Accel made the segmenter."
+    if ctx is not None and stage.name in self.selected: ctx.save(f'{stage.name}_selected.pt', self.selected[stage.name])
     net = unwrap(self.model)
     if stage.name == 'accel_source': self.flow_g.load_state_dict(net.flownet.state_dict())   # F_g, frozen from now on
     if stage.name == 'sfc' and not self.args['sfc_accel']:   # no stage 5: an Accel that returns the segmenter's prediction
@@ -234,3 +242,49 @@ def _train_step(self, batch: dict, step: int) -> dict[str, Tensor]:
     return {'loss_src': l_src.detach(), 'loss_sfc': l_sfc.detach()}
 
 SFC.source_ce, SFC.accel_ce, SFC.flow_g_of, SFC.train_step = _source_ce, _accel_ce, _flow_g, _train_step
+
+# %% ../../nbs/58_methods.sfc.ipynb #f016b
+from ..evaluate import ConfusionMatrix
+from ..data.transforms import normalize
+
+def _source_val(self):
+    if self._val is None:
+        self._val = self.bench.source_val_loader(self.cfg.data_root, frames=Clip((1, 0), flows=(), labels=True),
+                                                 limit=self.args['select_limit'] or None)
+    return self._val
+
+@torch.no_grad()
+def _source_score(self, stage: str) -> float:
+    "The stage's network on the source val clips: mIoU (segmenter, Accel) or minus the SFM's masked EPE; higher is better."
+    nets = [self.segmenter, self.model, self.sfm]
+    modes = [n.training for n in nets]
+    for n in nets: n.eval()
+    cm, errs = ConfusionMatrix(self.num_classes), []
+    for b in self.source_val():
+        fr, lab = normalize(b['frames'].to(self.device)), b['label'].to(self.device)
+        if stage == 'sfm':
+            x_t, x_p = sfc_flow_input(fr[:, 1]), sfc_flow_input(fr[:, 0])
+            (m_t, p_t), (m_p, p_p) = (class_masks(b['frame_labels'][:, i].to(self.device), self.num_classes) for i in (1, 0))
+            errs.append(sfm_loss(sfm_flow(self.sfm, x_t, x_p, m_t, m_p, p_t | p_p), self.flow_g(x_t, x_p), lab))
+            continue
+        z = self.segmenter(fr[:, 1]).logits if stage in ('source', 'sfc') else self.model(fr[:, 1], fr[:, 0]).logits
+        cm.update(F.interpolate(z, size=lab.shape[-2:], mode='bilinear', align_corners=False).argmax(1), lab)
+    for n, m in zip(nets, modes): n.train(m)
+    return -float(torch.stack(errs).mean()) if stage == 'sfm' else float(cm.iou().nanmean())
+
+def _after_step(self, step: int):
+    "Score on the source every `select_every` steps; keep the best weights; load them at the stage's last step."
+    st = self.current
+    if st is None or self.args['select'] != 'source': return
+    every, last = self.args['select_every'] or max(1, st.iters // 8), step + 1 == st.iters
+    if (step + 1) % every and not last: return
+    net, score = getattr(self, st.trains[0]), self.source_score(st.name)
+    if 'best_score' not in self.carry or score > float(self.carry['best_score']):
+        self.carry.update({f'best.{k}': v.detach().clone() for k, v in net.state_dict().items()})
+        self.carry.update(best_score=torch.tensor(score, dtype=torch.float64), best_iter=torch.tensor(step + 1))
+    if last:
+        net.load_state_dict({k[len('best.'):]: v for k, v in self.carry.items() if k.startswith('best.')})
+        self.selected[st.name] = {'iter': int(self.carry['best_iter']), 'source_score': float(self.carry['best_score'])}
+        for k in [k for k in self.carry if k.startswith('best')]: del self.carry[k]
+
+SFC.source_val, SFC.source_score, SFC.after_step = _source_val, _source_score, _after_step
