@@ -142,6 +142,7 @@ def fixture_root(d) -> Path:
     fixture_gta5(d/'gta', n=2, h=24, w=32); fixture_cityscapes(d/'cityscapes', n=2, h=16, w=32)
     fixture_synthia(d/'synthia', n=2, h=19, w=32); fixture_synscapes(d/'synscapes', n=2, h=16, w=32)
     fixture_mapillary(d/'mapillary', n=3, h=24, w=32)
-    fixture_viper(d/'viper', h=18, w=32); fixture_synthia_seq(d/'synthia_seq', n=3, h=130, w=16, crop_bottom=120)
+    for split in ('train', 'val'): fixture_viper(d/'viper', h=18, w=32, split=split)   # val: SFC selects on the source
+    fixture_synthia_seq(d/'synthia_seq', n=3, h=130, w=16, crop_bottom=120)
     for split in ('train', 'val'): fixture_cityscapes_seq(d/'cityscapes_seq', split, h=16, w=32)
     return d

@@ -255,7 +255,7 @@ class VIPER(ClipDataset):
 
 # %% ../../nbs/17_data.video_datasets.ipynb #c013
 def fixture_viper(root, h: int = 12, w: int = 10, frames=(9, 10, 19, 20), seq: str = '001', flow: bool = True,
-                  seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+                  seed: int = 0, split: str = 'train') -> tuple[np.ndarray, np.ndarray]:
     "VIPER layout (jpg frames, palette class PNGs, flows key -> key-1); returns (raw ids, ego-car mask)."
     root = Path(root)
     ids = ids_then_filler(h, w, [*range(32), 200], [k for k in VIPER_ID_TO_TRAIN if k != 24]).astype(np.uint8)
@@ -264,9 +264,9 @@ def fixture_viper(root, h: int = 12, w: int = 10, frames=(9, 10, 19, 20), seq: s
     ids[h * 5 // 12:h * 7 // 12, :max(2, w // 5)] = 24     # another car, not connected to it
     pal = np.random.default_rng(1).integers(0, 255, (256, 3)).astype(np.uint8)
     for f in frames:
-        write_image(root/'train/img'/seq/f'{seq}_{f:05d}.jpg', np.clip(fixture_image(h, w, seed) // 2 + 10 * f, 0, 255).astype(np.uint8))
-        write_label(root/'train/cls'/seq/f'{seq}_{f:05d}.png', ids, pal)
-        if flow and f % 10 == 0: write_flow_int16(root/'flow/train'/viper_flow_name(seq, f, f - 1), np.full((h, w, 2), (1.5, -0.5)))
+        write_image(root/split/'img'/seq/f'{seq}_{f:05d}.jpg', np.clip(fixture_image(h, w, seed) // 2 + 10 * f, 0, 255).astype(np.uint8))
+        write_label(root/split/'cls'/seq/f'{seq}_{f:05d}.png', ids, pal)
+        if flow and f % 10 == 0: write_flow_int16(root/'flow'/split/viper_flow_name(seq, f, f - 1), np.full((h, w, 2), (1.5, -0.5)))
     return ids, ego
 
 # %% ../../nbs/17_data.video_datasets.ipynb #c016

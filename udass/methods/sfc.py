@@ -9,10 +9,10 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
-from ..core import Config, ConfigError, METHODS, MODELS, derive_seed
+from ..core import Config, ConfigError, METHODS, MODELS, DATASETS, derive_seed
 from ..labels import IGNORE
 from ..models.base import unwrap, weighted_ce, load_mapped, pretrained_file
-from ..models.flow import FlowNetS, epe, load_flownets, FLOWNETS_FILE
+from ..models.flow import FlowNetS, epe, load_flownets, exact_flow_pairs, train_flownet, FLOWNETS_FILE
 from ..models.video import Accel, sfc_flow_input
 from ..data.video_datasets import Clip
 from .base import Method, Stage, StageData, Optim, build_model
@@ -78,7 +78,9 @@ SFC_DEFAULTS = {
     'source_accel': True,        # stage 2 trains F_g (Accel's FlowNet through the source CE); False: F_g from flow_g_weights
     'sfc_accel': True,           # stage 5; False: the result is the stage-4 segmenter (as an Accel that returns its update branch)
     'flow_g_weights': None,      # a FlowNet-S file for F_g when source_accel is false
-    'flownet_init': None,        # Accel's FlowNet in stages 2 and 5: a file; None: FlyingChairs from pretrained/ if there, else fresh
+    'flownet_init': None,        # Accel's FlowNet in stages 2 and 5: a file; None: FlyingChairs from pretrained/ if there, else
+                                 # `flownet_pretrain` supervised steps on the source clips' exact flows, else fresh
+    'flownet_pretrain': None,    # those steps; None: 1500 on the CPU benchmarks (they ship exact source flows), 0 on real ones
     'lambda_sfc': 0.005,         # L_SFC weight of stage 4 (the argparse default 0.2 is overridden by the scripts)
     'lambda_accel': 0.001,       # ... of stage 5
     'softmax_scale': 100.0,      # m_j = softmax(scale · z)_j
@@ -152,11 +154,28 @@ def _stages(self) -> list[Stage]:
     return out
 
 def _init_flownet(self, net: FlowNetS):
-    "Accel's FlowNet at the start of stages 2 and 5: `flownet_init`, else FlyingChairs if the file is in pretrained/, else fresh."
+    """Accel's FlowNet at the start of stages 2 and 5: `flownet_init`, else FlyingChairs if the file is in pretrained/,
+    else trained on the source clips' exact flows (`flownet_pretrain` steps), else fresh."""
     f = self.args['flownet_init']
     if f: return load_flownets(net, f)
     try: return load_flownets(net, pretrained_file(FLOWNETS_FILE))
-    except FileNotFoundError: net.reset_parameters()
+    except FileNotFoundError: pass
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(derive_seed(self.cfg.seed, self.seed_id, 2)); net.reset_parameters()
+    steps = self.args['flownet_pretrain']
+    if steps is None: steps = 1500 if getattr(self.bench, 'small', False) else 0
+    if steps: self.source_flow_pretrain(net, steps)
+
+def _source_flow_pretrain(self, net: FlowNetS, steps: int):
+    """FlowNet-S supervised on every (t, t−1) pair of the source train clips with its exact flow, as SFC feeds it (BGR in
+    [0,1]): what FlyingChairs gives where its file is absent. Reads all pairs into memory: meant for the CPU benchmarks."""
+    d, root = self.bench.sources[0], self.bench.root(self.cfg.data_root)
+    ds = DATASETS.get(d.dataset)(root/d.folder, split='train', with_labels=False, with_flow=True,
+                                 **{**d.kwargs, 'offsets': (1, 0), 'flow_pairs': None})
+    key, prev, flow = exact_flow_pairs(ds)
+    net.requires_grad_(True)   # the trainer freezes what the current stage does not train; it sets the flags again after
+    train_flownet(key.flip(1), prev.flip(1), flow, steps=steps, seed=derive_seed(self.cfg.seed, self.seed_id, 3), init=net)
+    net.train()
 
 def _segmenter_into_accel(self, fresh_merge: bool = True):
     "Both Accel branches take the segmenter's weights (its aux classifier dropped); the merge conv is re-initialised."
@@ -196,7 +215,7 @@ def _predict(self, x: Tensor, **clip) -> Tensor:
     if clip.get('frames') is None: raise ConfigError('sfc: the Accel network segments clips (a video benchmark)')
     return self.model(x, clip['frames'][:, -2]).logits
 
-SFC.stages, SFC.init_flownet, SFC.segmenter_into_accel = _stages, _init_flownet, _segmenter_into_accel
+SFC.stages, SFC.init_flownet, SFC.source_flow_pretrain, SFC.segmenter_into_accel = _stages, _init_flownet, _source_flow_pretrain, _segmenter_into_accel
 SFC.begin_stage, SFC.end_stage, SFC.predict = _begin_stage, _end_stage, _predict
 
 # %% ../../nbs/58_methods.sfc.ipynb #f016
