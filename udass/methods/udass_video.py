@@ -83,14 +83,8 @@ def clip_quad_composites(M: ClipMasks,
 def fused_fusio(model, x: Tensor, xp: Tensor, flow: Tensor, m_lt: Tensor, train: bool = False,
                 generator: Optional[torch.Generator] = None) -> SegOut:
     "Fused logits at the input size with W(P_{t-1}) replaced by P_t inside `m_lt` (main and aux): UDASS's mixed-clip forward."
-    net = unwrap(model)
-    p = net.forward_parts(x, xp, flow, train, generator)
-    up = lambda z: F.interpolate(z, size=x.shape[-2:], mode='bilinear', align_corners=False)
-    def fuse(cur, warped):
-        cur = up(cur)
-        return net.fuse(cur, mix(m_lt, cur, up(warped)))
-    aux = None if p.cur.aux is None else fuse(p.cur.aux, p.warped_aux)
-    return p.cur._replace(logits=fuse(p.cur.logits, p.warped), aux=aux)
+    # through the model's own forward (`keep_current`), so that a DDP or compiled wrapper sees the pass
+    return model(x, train=train, generator=generator, frames=torch.stack([xp, x], 1), flow=flow[:, None], keep_current=m_lt)
 
 # %% ../../nbs/57_methods.udass_video.ipynb #v020
 def class_mean_logits(logits: Tensor,          # [B,C,h,w] fused logits

@@ -67,11 +67,18 @@ class TwoFrameSegmentor(Segmentor):
         return VideoParts(cur, prev, warped, warped_aux)
 
     def fused(self, frames_cur: Tensor, frames_prev: Tensor, flow: Tensor, train: bool = False,
-              generator: Optional[torch.Generator] = None) -> SegOut:
-        "The fused `SegOut` of the current frame given the previous frame and the flow current -> previous."
+              generator: Optional[torch.Generator] = None,
+              keep_current: Optional[Tensor] = None) -> SegOut:   # [B,H,W] UDASS's "fusio": P_t replaces W(P_{t-1}) here
+        """The fused `SegOut` of the current frame given the previous frame and the flow current -> previous. With
+        `keep_current`, both logits are first upsampled to the input size and, inside the mask, the warped previous
+        logits are replaced by the current ones (pasted patches do not move between frames)."""
         p = self.forward_parts(frames_cur, frames_prev, flow, train, generator)
-        aux = None if p.cur.aux is None else self.fuse(p.cur.aux, p.warped_aux)
-        return p.cur._replace(logits=self.fuse(p.cur.logits, p.warped), aux=aux)
+        def fuse(cur, warped):
+            if keep_current is None: return self.fuse(cur, warped)
+            cur, warped = resize_to(cur, frames_cur.shape[-2:]), resize_to(warped, frames_cur.shape[-2:])
+            return self.fuse(cur, torch.where(keep_current[:, None], cur, warped))
+        aux = None if p.cur.aux is None else fuse(p.cur.aux, p.warped_aux)
+        return p.cur._replace(logits=fuse(p.cur.logits, p.warped), aux=aux)
 
     def previous(self, frames: Tensor | None, flow: Tensor | None) -> tuple[Tensor, Tensor]:
         """The frame before the key frame (`frames[:, -2]`) and the flow to it (the last pair: key -> t-1 by default),
@@ -86,11 +93,12 @@ class TwoFrameSegmentor(Segmentor):
         return frames[:, -2], flow[:, -1]
 
     # the Segmentor interface: a method trains and evaluates it like an image model, given the clip
-    def infer(self, x: Tensor, frames: Tensor | None = None, flow: Tensor | None = None) -> SegOut:
-        return self.fused(x, *self.previous(frames, flow))
+    def infer(self, x: Tensor, frames: Tensor | None = None, flow: Tensor | None = None,
+              keep_current: Tensor | None = None) -> SegOut:
+        return self.fused(x, *self.previous(frames, flow), keep_current=keep_current)
     def forward_train(self, x: Tensor, generator: Optional[torch.Generator] = None, frames: Tensor | None = None,
-                      flow: Tensor | None = None) -> SegOut:
-        return self.fused(x, *self.previous(frames, flow), train=True, generator=generator)
+                      flow: Tensor | None = None, keep_current: Tensor | None = None) -> SegOut:
+        return self.fused(x, *self.previous(frames, flow), train=True, generator=generator, keep_current=keep_current)
     def loss(self, out: SegOut, label: Tensor, weight: Tensor | None = None, reduction: str = 'all') -> Tensor:
         "The image segmentor's loss on the fused outputs (TPS: CE(main) + 0.1 CE(aux))."
         return self.segmentor.loss(out, label, weight, reduction)
