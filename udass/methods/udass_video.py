@@ -234,10 +234,10 @@ class UDASSVideo(TPS):
         lt = None if self.lt_classes is None else ClassCrops(self.lt_classes[0], self.lt_classes[1], batch, a['lt_min_pixels'],
             'target', stats=lambda ds: source_class_stats(ds, count_if_missing=getattr(self.bench, 'small', False)))
         data = self.data_spec(stream='udass', frames={'source': UDASS_SOURCE_CLIP, 'target': UDASS_TARGET_CLIP}, class_crops=lt)
-        udass = Stage('udass', self.cfg.iters, optim=self.stage_optim(), data=data)
+        optim = self.stage_optim()
+        udass = Stage('udass', self.cfg.iters, optim=optim, data=data)
         if a['tps_checkpoint']: return [udass]
-        t = self.tps.stages()[0]
-        return [replace(t, name='tps', trains=('tps_model',), optim=self.stage_optim(), evaluate=True, keep=True), udass]
+        return [replace(self.tps.stages()[0], name='tps', trains=('tps_model',), optim=optim, evaluate=True, keep=True), udass]
 
     def stage_optim(self) -> Optim:
         "Both stages optimise as TPS does (ADVENT's poly towards 250k on the real benchmarks)."
