@@ -102,6 +102,7 @@ class Config:
     model: str | None = None              # segmentor, see MODELS.names(); None: the method/benchmark default
     iters: int | None = None              # optimisation steps; None: method default for the benchmark
     batch_size: int | None = None         # images per domain per step (per process)
+    grad_accum: int = 1                   # the method's student passes in this many micro-batches (less memory, same step)
     crop: int | None = None               # square training crop; None: benchmark default
     optimizer: str | None = None          # 'adamw' or 'sgd'; None: method default
     lr: float | None = None               # base learning rate (head gets lr * head_lr_mult)
@@ -150,7 +151,7 @@ class Config:
 
 # %% ../nbs/00_core.ipynb #k002
 PRECISIONS, EVAL_MODES = ('auto', 'bf16', 'fp32'), ('whole', 'slide')
-_INT_MIN = dict(iters=1, batch_size=1, crop=1, warmup_iters=0, eval_every=0, ckpt_every=0, log_every=1, seed=0,
+_INT_MIN = dict(iters=1, batch_size=1, grad_accum=1, crop=1, warmup_iters=0, eval_every=0, ckpt_every=0, log_every=1, seed=0,
                 num_workers=0, slide_window=1, slide_stride=1)
 _FLOAT_RULE = dict(lr=(0, False), weight_decay=(0, True), head_lr_mult=(0, False), poly_power=(0, False))  # (low, low allowed)
 
@@ -181,6 +182,9 @@ def config_errors(cfg: 'Config', required=('iters', 'batch_size', 'crop', 'lr', 
         elif not isinstance(v, str): bad(k, 'a string', v)
         elif k == 'precision' and v not in PRECISIONS: bad(k, f'one of {PRECISIONS}', v)
         elif k == 'eval_mode' and v not in EVAL_MODES: bad(k, f'one of {EVAL_MODES}', v)
+    b, k = cfg.batch_size, cfg.grad_accum
+    if _is_int(b) and _is_int(k) and b >= 1 and k >= 1 and b % k:   # micro-batches of equal size split a mean exactly
+        bad('grad_accum', f'a divisor of batch_size ({b}), so that every micro-batch holds {b}/grad_accum images', k)
     return errs
 
 def check_config(cfg: 'Config', **kw) -> 'Config':

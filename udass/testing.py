@@ -16,8 +16,8 @@ from .models.base import unwrap
 
 # %% auto #0
 __all__ = ['TINY_RUN', 'TINY_DATA', 'TINY_VIDEO', 'tiny_labels', 'tiny_batch', 'tiny_clip_batch', 'tiny_method', 'tiny_data',
-           'tiny_video_data', 'short_run', 'check_grads', 'check_results', 'train_cmd', 'torchrun', 'test_env',
-           'kill_when', 'metrics', 'same_run', 'AuxStageExample', 'with_rank_states', 'main']
+           'tiny_video_data', 'short_run', 'check_grads', 'accumulation_gap', 'check_results', 'train_cmd', 'torchrun',
+           'test_env', 'kill_when', 'metrics', 'same_run', 'AuxStageExample', 'with_rank_states', 'main']
 
 # %% ../nbs/45_testing.ipynb #c006
 def tiny_labels(B: int = 2, H: int = 32, W: int = 32, seed: int = 0) -> Tensor:
@@ -55,12 +55,12 @@ TINY_DATA = dict(gta_size=(96, 52), gta_n=8, cityscapes_size=(128, 64), cityscap
 
 def tiny_method(name: str, model: str | None = None, model_args: dict | None = None,
                 benchmark: str = 'synthetic_gta2cityscapes', seed: int = 0, device='cpu', iters: int | None = None,
-                **method_args) -> Method:
+                grad_accum: int = 1, **method_args) -> Method:
     "A registered method on a benchmark's definition (no data read); the model defaults to the method's CPU network."
     cls = METHODS.get(name)
     d = cls.train_defaults(small=True)
     cfg = Config(method=name, benchmark=benchmark, model=model or d['model'], model_args=model_args or {},
-                 iters=iters or d.get('iters'), seed=seed, method_args=method_args)
+                 iters=iters or d.get('iters'), seed=seed, grad_accum=grad_accum, method_args=method_args)
     return cls(cfg, BENCHMARKS.get(benchmark), torch.device(device))
 
 def tiny_data(root, parts=('gta', 'cityscapes'), **sizes) -> Path:
@@ -96,6 +96,29 @@ def check_grads(method: nn.Module, trains=('model',), min_share: float = 0.9):
         assert got >= min_share * len(ps), f'{n}: only {got} of {len(ps)} parameters have a gradient'
     stray = [k for k, p in method.named_parameters() if id(p) not in trained and p.grad is not None and bool(p.grad.abs().sum() > 0)]
     assert not stray, f'gradients reached parameters outside {tuple(trains)}: {stray[:5]}'
+
+# %% ../nbs/45_testing.ipynb #a002
+def accumulation_gap(name: str, grad_accum: int = 2, batch: dict | None = None, steps=(1,), norm: str = 'eval',
+                     model: str | None = None, model_args: dict | None = None, **method_args) -> dict:
+    """{'loss': max |Δ| of the logged losses, 'grad': relative gradient difference} of the last of `steps` (iteration
+    numbers, each on `batch`), unsplit and in `grad_accum` micro-batches, from the same state and random streams."""
+    batch = batch or tiny_batch(B=2 * grad_accum)
+    torch.manual_seed(0); m1 = tiny_method(name, model, model_args, **method_args)
+    m2 = tiny_method(name, model, model_args, grad_accum=grad_accum, **method_args)
+    m2.load_state_dict(m1.state_dict()); m2.gen.set_state(m1.gen.get_state())   # the very same weights, buffers, streams
+    logs = []
+    for m in (m1, m2):
+        m.train()
+        if norm == 'eval': m.model.eval()   # the step's forwards are training forwards all the same
+        torch.manual_seed(1)
+        for t in steps: m.zero_grad(set_to_none=True); l = m.train_step(batch, t)
+        logs.append(l)
+    (l1, l2) = logs
+    assert set(l1) == set(l2), f'{name}: logged losses differ: {sorted(l1)} vs {sorted(l2)}'
+    g1, g2 = (torch.cat([p.grad.flatten() if p.grad is not None else torch.zeros(p.numel()) for p in m.model.parameters()])
+              for m in (m1, m2))
+    return {'loss': max(float((l1[k] - l2[k]).abs()) for k in l1),
+            'grad': float((g2 - g1).norm() / g1.norm().clamp_min(1e-30))}
 
 # %% ../nbs/45_testing.ipynb #c014
 def check_results(out_dir, method: Method | None = None) -> dict:

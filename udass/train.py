@@ -267,7 +267,9 @@ EVAL_KEYS = ('eval_mode', 'slide_window', 'slide_stride')   # Config fields that
 NOT_RESULT_KEYS = ('out_dir', 'data_root', 'num_workers', 'device', 'log_every', 'ckpt_every', 'eval_every')
 
 def config_diff(then: dict, now: dict, ignore=NOT_RESULT_KEYS) -> dict:
-    "{field: (then, now)} for each Config field of `now` (a `to_dict`) whose value in `then` differs, outside `ignore`."
+    """{field: (then, now)} for each Config field of `now` (a `to_dict`) whose value in `then` differs, outside `ignore`.
+    A field `then` lacks (a run from before the field existed) had the field's default (`grad_accum` 1)."""
+    then = {**Config().to_dict(), **then}
     return {k: (then.get(k), v) for k, v in now.items() if k not in ignore and then.get(k) != v}
 
 def check_resumable(saved: dict, cfg: Config, ckpt) -> None:

@@ -133,11 +133,16 @@ class Method(nn.Module):
     source_sampler = None          # optional `(dataset, seed, start, rank, world_size) -> Sampler`, e.g. rare-class sampling
     param_keys: dict = DAFORMER_KEYS   # the optimiser's parameter rules (mmcv custom_keys)
     norm_decay_mult: float | None = None
+    splits_batch: bool = False     # can `train_step` run its student passes in `cfg.grad_accum` micro-batches?
     seed_id, gen_name = 35, 'method'   # the generator's seed part and checkpoint name
 
     def __init__(self, cfg: Config, benchmark, device: torch.device):
         super().__init__()
         self.cfg, self.bench, self.device = cfg, benchmark, device
+        if getattr(cfg, 'grad_accum', 1) > 1 and not self.splits_batch:
+            raise ConfigError(f'{cfg.method}: grad_accum={cfg.grad_accum} is not supported: this method cannot split its step into '
+                              'micro-batches with the whole-batch result (methods that can: '
+                              f'{", ".join(n for n in METHODS.names() if METHODS.get(n).splits_batch) or "none"}); use grad_accum=1')
         self.args = self.resolve_method_args(cfg.method_args, getattr(benchmark, 'small', False), cfg.method)
         self.num_classes = benchmark.num_classes
         self.model = build_model(cfg.model, self.num_classes, **cfg.model_args)

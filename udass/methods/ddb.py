@@ -161,6 +161,7 @@ DDB_DEFAULTS = {**ST_DEFAULTS,
 @METHODS.register('ddb')
 class DDB(SelfTraining):
     "Deliberated Domain Bridging: two ST paths, prototypes and cross-path distillation, for `rounds` rounds."
+    splits_batch = False   # grad_accum: its own `train_step` (two paths, distillation) is not written in micro-batches
     defaults = DDB_DEFAULTS
     small_defaults = dict(proto_epochs=1.0, init_source_iters=2000)   # r0_source: source_only's 2000 iterations
     small_budget = dict(model='deeplabv2_adapter_mini', iters=350, ckpt_every=100)   # the base CPU recipe otherwise

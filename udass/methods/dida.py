@@ -128,6 +128,7 @@ def _all_ranks(x: Tensor) -> Tensor:
 @METHODS.register('dida')
 class DIDA(DAFormer):
     "DIDA: DAFormer + a labelled source instance bank whose teacher similarities, gathered by class, train the student's."
+    splits_batch = False   # grad_accum: the bank is filled and moved from the source pass's output of the whole batch
     defaults = DIDA_DEFAULTS
     small_defaults = dict(alpha=0.99, bank_momentum=0.99, bank_size=76)   # 4 per class on the CPU (see above)
 

@@ -11,7 +11,7 @@ from ..core import ConfigError
 from ..labels import IGNORE
 
 # %% auto #0
-__all__ = ['THING_CLASSES', 'THING_NAMES', 'class_ids', 'downscale_label_majority', 'feature_distance_loss']
+__all__ = ['THING_CLASSES', 'THING_NAMES', 'class_ids', 'downscale_label_majority', 'thing_cells', 'feature_distance_loss']
 
 # %% ../../nbs/34_methods.feature_distance.ipynb #c006
 THING_CLASSES = (6, 7, 11, 12, 13, 14, 15, 16, 17, 18)  # Cityscapes-19 train ids
@@ -48,6 +48,15 @@ def downscale_label_majority(label: Tensor,  # [B,H,W] or [B,1,H,W] train ids, `
     return torch.where((major == num_classes) | (ratio < min_ratio), torch.full_like(major, ignore), major)
 
 # %% ../../nbs/34_methods.feature_distance.ipynb #c010
+def thing_cells(label: Tensor,  # [B,H,W] source labels
+                scale: int,  # cell size in pixels (label width // feature width)
+                thing_classes: tuple[int, ...] | None = THING_CLASSES,  # None: every cell counts
+                min_ratio: float = 0.75, num_classes: int = 19, ignore: int = IGNORE) -> Tensor:
+    "[B,H//scale,W//scale] float mask M of the cells the feature distance averages over."
+    small = downscale_label_majority(label, scale, min_ratio, num_classes, ignore)
+    if thing_classes is None: return torch.ones(small.shape, device=small.device)
+    return torch.isin(small, torch.tensor(thing_classes, device=small.device)).float()
+
 def feature_distance_loss(feat: Tensor,  # [B,D,h,w] student features (with grad)
                           feat_imnet: Tensor,  # [B,D,h,w] frozen ImageNet features (detached here)
                           label: Tensor | None = None,  # [B,H,W] source labels; None with thing_classes=None
@@ -56,18 +65,18 @@ def feature_distance_loss(feat: Tensor,  # [B,D,h,w] student features (with grad
                           min_ratio: float = 0.75,
                           num_classes: int = 19,
                           ignore: int = IGNORE,
+                          cells: Tensor | float | None = None,  # the Σ M to divide by; None: this batch's (at least 1)
                           ) -> Tensor:
     "λ · mean over thing-class cells of ||F_θ − F_IN||₂; 0 (with a graph) when no cell is selected."
     if feat.shape != feat_imnet.shape:
         raise ValueError(f'feature_distance_loss: feat {tuple(feat.shape)} and feat_imnet {tuple(feat_imnet.shape)} differ')
     dist = torch.linalg.vector_norm(feat.float() - feat_imnet.detach().float(), dim=1)  # [B,h,w]
-    if thing_classes is None: return lam * dist.mean()
+    if thing_classes is None: return lam * (dist.mean() if cells is None else dist.sum() / cells)
     if label is None: raise ValueError('feature_distance_loss: a label is needed unless thing_classes is None')
     scale = label.shape[-1] // feat.shape[-1]  # DAFormer: the ratio of widths
-    small = downscale_label_majority(label, scale, min_ratio, num_classes, ignore)
-    if small.shape[-2:] != dist.shape[-2:]:
+    mask = thing_cells(label, scale, thing_classes, min_ratio, num_classes, ignore)
+    if mask.shape[-2:] != dist.shape[-2:]:
         raise ValueError(f'feature_distance_loss: label {tuple(label.shape[-2:])} downscaled by {scale} gives '
-                         f'{tuple(small.shape[-2:])}, but the features are {tuple(dist.shape[-2:])}')
-    mask = torch.isin(small, torch.tensor(thing_classes, device=small.device)).to(dist.dtype)
+                         f'{tuple(mask.shape[-2:])}, but the features are {tuple(dist.shape[-2:])}')
     # a masked mean without boolean indexing: no device sync, and 0 (not NaN) for an empty mask
-    return lam * (dist * mask).sum() / mask.sum().clamp_min(1.0)
+    return lam * (dist * mask).sum() / (mask.sum().clamp_min(1.0) if cells is None else cells)

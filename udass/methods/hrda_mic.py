@@ -66,6 +66,7 @@ _DAFORMER_MARGINS = dict(margins_on='crop', ignore_top=15, ignore_bottom=120, ig
 @METHODS.register('mic')
 class MIC(SelfTraining):
     "MIC: masked image consistency on the target, on top of HRDA (default) or DAFormer self-training."
+    splits_batch = True   # the masked target's student pass splits like the mixed ones (see 50_methods.self_training)
     defaults = MIC_DEFAULTS
     small_defaults = dict(alpha=0.99, rcs_min_crop_ratio=0.5)
     small_budget = _HRDA_SMALL
@@ -102,7 +103,10 @@ class MIC(SelfTraining):
         return mask_image(x, M), M
 
     def extra_terms(self, s) -> dict[str, Tensor]:
-        "L_MIC on the masked target with the teacher's pseudo-labels and weights of the clean crop."
+        """L_MIC on the masked target with the teacher's pseudo-labels and weights of the clean crop: the mask and the
+        augmentation drawn for the whole batch, the student pass in micro-batches with grad_accum > 1."""
         x_masked, M = self.masked_target(s.x_t)
         s.extra.update(x_masked=x_masked, mic_mask=M)
-        return {'loss_mic': self.args['mic_lambda'] * self.seg_loss(self.seg_forward(x_masked), s.y_t, s.w_t)}
+        lam = self.args['mic_lambda']
+        self.student_pass(s, 'mic', x_masked, lambda p, out: {'loss_mic': lam * self.seg_loss(out, p.y_t, p.w_t)})
+        return {}

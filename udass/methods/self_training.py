@@ -5,7 +5,7 @@
 # %% ../../nbs/50_methods.self_training.ipynb #c003
 from __future__ import annotations
 import copy, warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 import torch
 from torch import nn, Tensor
@@ -16,12 +16,12 @@ from ..models.base import unwrap
 from .pseudo_label import pseudo_label, scale_margins
 from .mixing import class_mix_mask, cut_mix_mask, mix
 from .augment import StrongAugParams, sample_strong_aug, apply_strong_aug
-from .feature_distance import feature_distance_loss, class_ids, THING_NAMES
+from .feature_distance import feature_distance_loss, thing_cells, class_ids, THING_NAMES
 from ..data.rcs import rare_class_source_sampler, source_class_stats
 
 # %% auto #0
-__all__ = ['ST_DEFAULTS', 'MIX_MODES', 'encoder_of', 'detached', 'MixedInput', 'Step', 'rcs_args', 'check_st_args',
-           'SelfTraining', 'DACS', 'DAFormer']
+__all__ = ['ST_DEFAULTS', 'MIX_MODES', 'encoder_of', 'detached', 'MixedInput', 'Step', 'batch_part', 'micro_steps', 'cat_outputs',
+           'rcs_args', 'check_st_args', 'SelfTraining', 'DACS', 'DAFormer']
 
 # %% ../../nbs/50_methods.self_training.ipynb #c006
 ST_DEFAULTS = dict(
@@ -97,10 +97,40 @@ class Step:
     outputs: dict = field(default_factory=dict)   # name -> student output without its graph
     losses: dict = field(default_factory=dict)    # name -> detached value, for the log
     extra: dict = field(default_factory=dict)     # anything else a method's hooks share
+    share: float = 1.0                   # this record's part of the step's batch (a micro-batch: 1/grad_accum)
+    whole: Step | None = None            # a micro-batch's record of the whole batch
     @property
     def src(self) -> dict: return self.batch['source']
     @property
     def tgt(self) -> dict: return self.batch['target']
+
+# %% ../../nbs/50_methods.self_training.ipynb #g002
+def batch_part(v, sl: slice, B: int):
+    "The `sl` images of anything a step holds: tensors and lists whose first dimension is the batch B, dicts of them."
+    if v is None: return None
+    if isinstance(v, TeacherOut):   # its Monte-Carlo samples are [N,B,...]
+        return TeacherOut(*(batch_part(f, sl, B) for f in v[:3]), None if v.samples is None else v.samples[:, sl])
+    if torch.is_tensor(v): return v[sl] if v.dim() and v.shape[0] == B else v
+    if isinstance(v, dict): return {k: batch_part(x, sl, B) for k, x in v.items()}
+    if isinstance(v, list) and len(v) == B: return v[sl]
+    return v
+
+def micro_steps(s: Step, n: int) -> list[Step]:
+    "The record `s` cut into `n` micro-batches of equal size (views), each with its share and the whole record."
+    if n == 1: return [s]
+    B = s.x_s.shape[0]
+    if B % n: raise ConfigError(f'grad_accum={n} does not divide the batch of {B} images')
+    parts = []
+    for i in range(n):
+        cut = (lambda v, sl=slice(i * B // n, (i + 1) * B // n): batch_part(v, sl, B))
+        mixed = [replace(mi, x=cut(mi.x), y=cut(mi.y), w=cut(mi.w), mask=cut(mi.mask), x_aug=cut(mi.x_aug)) for mi in s.mixed]
+        parts.append(Step(cut(s.batch), s.t, cut(s.x_s), cut(s.y_s), cut(s.x_t), cut(s.teacher), cut(s.y_t), cut(s.w_t),
+                          mixed, extra=s.extra, share=1 / n, whole=s))
+    return parts
+
+def cat_outputs(outs: list):
+    "One output of the whole batch from the micro-batches' outputs (tensors joined on the batch; the rest is the first's)."
+    return type(outs[0])(*(torch.cat(vs) if torch.is_tensor(vs[0]) and vs[0].dim() else vs[0] for vs in zip(*outs)))
 
 # %% ../../nbs/50_methods.self_training.ipynb #m002
 def rcs_args(args: dict, bench) -> dict | None:
@@ -130,6 +160,7 @@ def check_st_args(a: dict, method: str, num_classes: int) -> dict:
 class SelfTraining(Method):
     "DACS/DAFormer mean-teacher self-training with ClassMix, as a sequence of hooks over a `Step`."
     defaults = ST_DEFAULTS
+    splits_batch = True   # grad_accum: the student passes in micro-batches (a subclass whose hooks use batch statistics: False)
     seed_id, gen_name = 50, 'self_training'
     small_budget: dict = dict(model='deeplabv2_mini')   # Config defaults on the small benchmarks (train_defaults)
     real_budget: dict = dict(model='deeplabv2red_r101_v1c', model_args={'pretrained': 'imagenet'})
@@ -143,11 +174,15 @@ class SelfTraining(Method):
         rcs, count = self.rcs, getattr(benchmark, 'small', False)
         self.source_sampler = None if rcs is None else rare_class_source_sampler(   # the default stage's data read it
             rcs['T'], rcs['min_pixels'], rcs['min_crop_ratio'], stats=lambda src: source_class_stats(src, count_if_missing=count))
+        self.grad_accum = getattr(cfg, 'grad_accum', 1)   # student passes in this many micro-batches
         self.record, self.last = False, None   # record: keep the last `Step` (tests, figures)
         self._warned, self._checked_rcs = set(), False
 
     def check_args(self, a: dict) -> dict:
         if a['fd_classes'] is not None: a = {**a, 'fd_classes': class_ids(a['fd_classes'], self.bench.class_set)}
+        if getattr(self.cfg, 'grad_accum', 1) > 1 and a['src_reduction'] == 'valid':
+            raise ConfigError(f"{self.cfg.method}: src_reduction='valid' (a mean over the batch's labelled pixels) cannot be "
+                              f"split into micro-batches; use grad_accum=1 or src_reduction='all'")
         return check_st_args(a, self.cfg.method, self.num_classes)
     @property
     def rcs(self) -> dict | None: return rcs_args(self.args, self.bench)
@@ -169,25 +204,41 @@ class SelfTraining(Method):
 
     def train_step(self, batch: dict, t: int) -> dict[str, Tensor]:
         s = self.begin_step(batch, t)                            # 1. checks, EMA teacher
-        out = self.seg_forward(s.x_s)                            # 2. source CE (+ feature distance)
-        self.backward(s, self.source_terms(s, out), 'source', out); del out
+        self.student_pass(s, 'source', s.x_s, self.source_terms)     # 2. source CE (+ feature distance)
         s.teacher = self.teacher_out(s.x_t, s)                   # 3. pseudo-labels on the clean target
         s.y_t, s.w_t = self.pseudo_labels(s)
         s.mixed = self.mixed_inputs(s)                           # 4. mixed crops (ClassMix)
-        for mi in s.mixed:
+        for i, mi in enumerate(s.mixed):
             if mi.x_aug is None: mi.x_aug = self.augment(mi.x)   # 5. strong augmentation (unless done), mixed CE
-            out = self.seg_forward(mi.x_aug)
-            self.backward(s, self.mixed_terms(s, mi, out), mi.name, out); del out
+            self.student_pass(s, mi.name, mi.x_aug, lambda p, out: self.mixed_terms(p, p.mixed[i], out))
         self.backward(s, self.extra_terms(s))                    # 6. further losses with their own forwards (MIC)
         s.losses['pl_weight'] = s.w_t.amax()
         self.end_step(s)
         if self.record: self.last = s
         return s.losses
 
+    def student_pass(self, s: Step, name: str, x: Tensor, terms):
+        """A student forward of the batch `x` and one backward of the terms `terms(s, out)`, its output kept as
+        s.outputs[name]; with grad_accum > 1, micro-batch by micro-batch (`micro_steps`), terms scaled and logs summed."""
+        parts = micro_steps(s, self.grad_accum)
+        if len(parts) == 1:
+            out = self.seg_forward(x)
+            return self.backward(s, terms(s, out), name, out)
+        state, outs, b = self.gen.get_state(), [], x.shape[0] // len(parts)
+        for i, p in enumerate(parts):
+            self.gen.set_state(state)   # each micro-batch's forward draws what the whole batch's would (HRDA's box)
+            out = self.seg_forward(x[i * b:(i + 1) * b])
+            self.backward(p, terms(p, out), name, out); del out
+            outs.append(p.outputs.pop(name))
+            for k, v in p.losses.items(): s.losses[k] = s.losses[k] + v if k in s.losses else v
+        s.outputs[name] = cat_outputs(outs)
+
     def backward(self, s: Step, terms: dict[str, Tensor], name: str | None = None, out=None):
-        "Sum `terms` and backpropagate them in one pass; log each; keep `out` (without its graph) as s.outputs[name]."
+        """Sum `terms` and backpropagate them in one pass; log each; keep `out` (without its graph) as s.outputs[name].
+        On a micro-batch every term is scaled by its share of the batch."""
         if terms:
             total = sum(terms.values())
+            if s.share != 1: total, terms = total * s.share, {k: v * s.share for k, v in terms.items()}
             if total.requires_grad: total.backward()
             s.losses.update({k: v.detach() for k, v in terms.items()})
         if out is not None: s.outputs[name] = detached(out)
@@ -211,16 +262,24 @@ class SelfTraining(Method):
     def source_terms(self, s: Step, out) -> dict[str, Tensor]:
         "Loss terms of the student's source output: L_src (+ L_FD on its encoder features)."
         terms = {'loss_src': self.seg_loss(out, s.y_s, reduction=self.args['src_reduction'])}
-        if self.imnet is not None: terms['loss_fd'] = self.fd_loss(out.enc, s.x_s, s.y_s)
+        if self.imnet is not None: terms['loss_fd'] = self.fd_loss(out.enc, s.x_s, s.y_s, self.fd_cells(s, out.enc[-1]))
         return terms
 
-    def fd_loss(self, enc: list, x_s: Tensor, y_s: Tensor) -> Tensor:
-        "λ_FD · mean ||F_θ − F_IN||₂ over the thing-class cells of the last encoder stage."
+    def fd_loss(self, enc: list, x_s: Tensor, y_s: Tensor, cells: Tensor | None = None) -> Tensor:
+        "λ_FD · mean ||F_θ − F_IN||₂ over the thing-class cells of the last encoder stage (divided by `cells` if given)."
         self.imnet.eval()  # stays in eval mode whatever the method's mode
         with torch.no_grad(): f_in = self.imnet(unwrap(self.model).encoder_input(x_s))[-1]
         a = self.args
         return feature_distance_loss(enc[-1], f_in, y_s, None if a['fd_classes'] is None else tuple(a['fd_classes']),
-                                     a['fd_lambda'], a['fd_min_ratio'], self.num_classes)
+                                     a['fd_lambda'], a['fd_min_ratio'], self.num_classes, cells=cells)
+
+    def fd_cells(self, s: Step, feat: Tensor) -> Tensor | None:
+        "On a micro-batch, its share of the whole batch's thing cells (the FD is their mean); None on the whole batch."
+        if s.whole is None: return None
+        a, y = self.args, s.whole.y_s
+        M = thing_cells(y, y.shape[-1] // feat.shape[-1], None if a['fd_classes'] is None else tuple(a['fd_classes']),
+                        a['fd_min_ratio'], self.num_classes)
+        return M.sum().clamp_min(1.0) * s.share
 
     def teacher_out(self, x: Tensor, s: Step) -> TeacherOut:
         "The teacher on `x`, its logits upsampled to the crop before the softmax (N Monte-Carlo passes if asked)."
@@ -271,7 +330,8 @@ class SelfTraining(Method):
         return {f'loss_{mi.name}': mi.weight * self.seg_loss(out, mi.y, mi.w)}
 
     def extra_terms(self, s: Step) -> dict[str, Tensor]:
-        "Further loss terms after the mixed ones, with forwards of their own (MIC)."
+        """Further loss terms after the mixed ones (SSDA), backpropagated together on the whole batch; a student pass of its
+        own that can be split (MIC) runs through `student_pass` here and returns nothing."""
         return {}
 
     def end_step(self, s: Step):

@@ -100,6 +100,7 @@ def source_frequencies(bench, data_root, crop, count: bool = False) -> np.ndarra
 @METHODS.register('ssda')
 class SSDA(HRDASelf):
     "SSDA: HRDA-DeepLabV2 + seeds from uncertainty and class balance, their CE on the clean target and a truncated CRF."
+    splits_batch = False   # grad_accum: the seed CE and the CRF run on the whole target batch in `extra_terms`
     defaults = SSDA_DEFAULTS
     small_defaults = dict(alpha=0.99, rcs_min_crop_ratio=0.5)
     small_budget, real_budget = _HRDA_DLV2_SMALL, _DLV2_REAL   # the released SSDA evaluates whole images
