@@ -118,6 +118,7 @@ class Config:
     deterministic: bool = False           # torch deterministic algorithms (slower on CUDA)
     precision: str = 'auto'               # 'auto' (bf16 on CUDA, fp32 on CPU), 'bf16', 'fp32'
     compile: bool = False                 # torch.compile the model
+    activation_checkpointing: bool = False  # recompute the encoder's activations in the backward (less memory, same numbers)
     device: str = 'auto'                  # 'auto', 'cpu', 'cuda', 'cuda:1', ...
     num_workers: int | None = None        # DataLoader worker processes per loader; None: the method's default (1 small, <=4 real)
     eval_mode: str | None = None          # 'whole' or 'slide'; None: the method's default, else the benchmark's
@@ -175,7 +176,7 @@ def config_errors(cfg: 'Config', required=('iters', 'batch_size', 'crop', 'lr', 
                 bad(k, f'a finite number {">=" if eq else ">"} {lo}', v)
         elif k == 'momentum':
             if not _is_num(v) or not 0 <= v < 1: bad(k, 'a number in [0, 1)', v)
-        elif k in ('deterministic', 'compile'):
+        elif k in ('deterministic', 'compile', 'activation_checkpointing'):
             if not isinstance(v, bool): bad(k, 'true or false', v)
         elif k in ('method_args', 'model_args'):
             if not isinstance(v, dict): bad(k, 'a dict (JSON object)', v)

@@ -264,7 +264,8 @@ def val_scores(res: dict, bench) -> dict:
 # %% ../nbs/41_train.ipynb #c017
 EVAL_KEYS = ('eval_mode', 'slide_window', 'slide_stride')   # Config fields that only change the evaluation
 # Config fields that change neither what a run learns nor how it is scored (a finished run stays valid whatever they are)
-NOT_RESULT_KEYS = ('out_dir', 'data_root', 'num_workers', 'device', 'log_every', 'ckpt_every', 'eval_every')
+NOT_RESULT_KEYS = ('out_dir', 'data_root', 'num_workers', 'device', 'log_every', 'ckpt_every', 'eval_every',
+                   'activation_checkpointing')   # recomputes the same activations: same gradients and buffers
 
 def config_diff(then: dict, now: dict, ignore=NOT_RESULT_KEYS) -> dict:
     """{field: (then, now)} for each Config field of `now` (a `to_dict`) whose value in `then` differs, outside `ignore`.

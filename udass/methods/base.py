@@ -11,7 +11,7 @@ from typing import Any, Callable
 import torch
 from torch import nn, Tensor
 from ..core import Config, ConfigError, METHODS, MODELS, derive_seed, atomic_torch_save
-from ..models.base import unwrap, clip_kwargs
+from ..models.base import unwrap, clip_kwargs, set_activation_checkpointing
 
 # %% auto #0
 __all__ = ['OPTIMIZERS', 'SCHEDULES', 'DAFORMER_KEYS', 'HEAD_KEYS', 'Optim', 'StageData', 'Stage', 'arg_type_error',
@@ -146,6 +146,8 @@ class Method(nn.Module):
         self.args = self.resolve_method_args(cfg.method_args, getattr(benchmark, 'small', False), cfg.method)
         self.num_classes = benchmark.num_classes
         self.model = build_model(cfg.model, self.num_classes, **cfg.model_args)
+        if getattr(cfg, 'activation_checkpointing', False) and not set_activation_checkpointing(self.model):
+            raise ConfigError(f'activation_checkpointing: model {cfg.model!r} has no encoder that offers it (ResNet, MiT)')
         self.gen = torch.Generator().manual_seed(derive_seed(cfg.seed, self.seed_id, process_rank()))
         self.carry: dict[str, Tensor] = {}
         self._wrapped: dict = {}   # DDP / compiled views of trained networks, not registered as submodules

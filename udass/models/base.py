@@ -4,9 +4,11 @@
 
 # %% ../../nbs/20_models.base.ipynb #c003
 from __future__ import annotations
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Callable, NamedTuple, Optional
 import torch
+import torch.utils.checkpoint
 from torch import nn, Tensor
 import torch.nn.functional as F
 from ..core import ConfigError, DatasetLayoutError, repo_root
@@ -14,7 +16,8 @@ from ..labels import IGNORE
 
 # %% auto #0
 __all__ = ['REDUCTIONS', 'SegOut', 'resize_to', 'count_params', 'unwrap', 'weighted_ce', 'Segmentor', 'clip_kwargs',
-           'EncoderDecoder', 'pretrained_file', 'load_torch_file', 'LoadReport', 'load_mapped']
+           'EncoderDecoder', 'frozen_norm_stats', 'run_checkpointed', 'set_activation_checkpointing', 'pretrained_file',
+           'load_torch_file', 'LoadReport', 'load_mapped']
 
 # %% ../../nbs/20_models.base.ipynb #c005
 class SegOut(NamedTuple):
@@ -118,6 +121,31 @@ class EncoderDecoder(Segmentor):
     def size_divisor(self) -> int:
         "Crop sides must be multiples of this: the encoder's deepest stride (MiT: 32) or its output stride (ResNet)."
         return getattr(self.backbone, 'size_divisor', None) or getattr(self.backbone, 'output_stride', 1)
+
+# %% ../../nbs/20_models.base.ipynb #ac02
+@contextmanager
+def frozen_norm_stats(module: nn.Module):
+    "Within the block, BatchNorm layers of `module` normalise as usual but leave their running statistics unchanged."
+    bns = [m for m in module.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.track_running_stats]
+    saved = [(m.momentum, None if m.num_batches_tracked is None else m.num_batches_tracked.clone()) for m in bns]
+    for m in bns: m.momentum = 0.0   # running = 1·running + 0·batch statistic
+    try: yield
+    finally:
+        for m, (momentum, n) in zip(bns, saved):
+            m.momentum = momentum
+            if n is not None: m.num_batches_tracked.copy_(n)
+
+def run_checkpointed(unit: nn.Module, *args, checkpoint: bool = False):
+    "`unit(*args)`, under activation checkpointing when asked and the unit trains with gradients recorded."
+    if not (checkpoint and unit.training and torch.is_grad_enabled()): return unit(*args)
+    return torch.utils.checkpoint.checkpoint(unit, *args, use_reentrant=False,
+                                             context_fn=lambda: (nullcontext(), frozen_norm_stats(unit)))
+
+def set_activation_checkpointing(model: nn.Module, on: bool = True) -> int:
+    "Switch activation checkpointing for every encoder in `model` that offers it; returns how many there are."
+    encoders = [m for m in model.modules() if hasattr(m, 'checkpoint_stages')]
+    for m in encoders: m.checkpoint_stages = on
+    return len(encoders)
 
 # %% ../../nbs/20_models.base.ipynb #c008
 def pretrained_file(name_or_path, published_at: str = '', root=None) -> Path:

@@ -10,7 +10,7 @@ import torch
 from torch import nn, Tensor
 import torch.nn.functional as F
 from ..core import ConfigError
-from .base import load_mapped, load_torch_file, pretrained_file, count_params
+from .base import load_mapped, load_torch_file, pretrained_file, count_params, run_checkpointed
 
 # %% auto #0
 __all__ = ['MIT_SPECS', 'MIT_PUBLISHED_AT', 'drop_path', 'DropPath', 'OverlapPatchEmbed', 'EfficientAttention', 'DWConv',
@@ -107,6 +107,7 @@ MIT_SPECS = {  # name: (embed dims, depths); all variants: heads 1/2/5/8, sr 8/4
 class MixTransformer(nn.Module):
     "MiT encoder: image -> [F1, F2, F3, F4] at strides 4/8/16/32."
     size_divisor = 32   # input sides that keep every stage's grid whole
+    checkpoint_stages = False   # activation checkpointing of each block while training (`set_activation_checkpointing`)
     def __init__(self,
                  dims: Sequence[int] = (64, 128, 320, 512),  # channels C_i of the four stages
                  depths: Sequence[int] = (3, 6, 40, 3),      # blocks per stage
@@ -139,7 +140,7 @@ class MixTransformer(nn.Module):
                 raise ConfigError(f'MixTransformer: a {size[0]}x{size[1]} input is too small: stage {i} has {h}x{w} cells, '
                                   f'fewer than its {self.sr_ratios[i - 1]}x{self.sr_ratios[i - 1]} key/value reduction '
                                   '(inputs of at least 32 px; HRDA feeds the encoder its crop at the context scale)')
-            for blk in getattr(self, f'block{i}'): x = blk(x, h, w)
+            for blk in getattr(self, f'block{i}'): x = run_checkpointed(blk, x, h, w, checkpoint=self.checkpoint_stages)
             x = getattr(self, f'norm{i}')(x)
             x = x.transpose(1, 2).reshape(x.shape[0], -1, h, w)
             feats.append(x)

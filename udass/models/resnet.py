@@ -9,7 +9,7 @@ from typing import Callable, Optional
 import torch
 from torch import nn, Tensor
 from ..core import ConfigError
-from .base import pretrained_file, load_torch_file, load_mapped, LoadReport, count_params
+from .base import pretrained_file, load_torch_file, load_mapped, LoadReport, count_params, run_checkpointed
 
 # %% auto #0
 __all__ = ['RESNET_LAYOUTS', 'STAGE_SCHEDULE', 'BN_FREEZE_MODES', 'RESNET_WEIGHTS', 'STEM_FORMAT', 'RESNET_KEY_MAPS', 'make_norm',
@@ -71,6 +71,7 @@ BN_FREEZE_MODES = ('none', 'affine', 'all')
 
 class ResNet(nn.Module):
     "Dilated ResNet returning the four stage features [c1, c2, c3, c4]."
+    checkpoint_stages = False   # activation checkpointing of each layer while training (`set_activation_checkpointing`)
     def __init__(self,
                  depth: int = 101,               # 18, 34, 50 or 101
                  stem: str = 'pytorch',          # 'pytorch' (torchvision), 'caffe' (DeepLab ports) or 'v1c' (mmseg deep stem)
@@ -143,8 +144,10 @@ class ResNet(nn.Module):
     def forward(self, x: Tensor) -> list[Tensor]:
         x = self.stem(x) if self.stem_type == 'v1c' else self.relu(self.bn1(self.conv1(x)))
         x = self.maxpool(x)
-        c1 = self.layer1(x); c2 = self.layer2(c1); c3 = self.layer3(c2); c4 = self.layer4(c3)
-        return [c1, c2, c3, c4]
+        feats = []
+        for i in range(1, 5):
+            x = run_checkpointed(getattr(self, f'layer{i}'), x, checkpoint=self.checkpoint_stages); feats.append(x)
+        return feats
 
 # %% ../../nbs/21_models.resnet.ipynb #c022
 _TV = 'https://download.pytorch.org/models/'
