@@ -15,9 +15,9 @@ from ..core import ConfigError, DatasetLayoutError, repo_root
 from ..labels import IGNORE
 
 # %% auto #0
-__all__ = ['REDUCTIONS', 'SegOut', 'resize_to', 'count_params', 'unwrap', 'weighted_ce', 'Segmentor', 'clip_kwargs',
-           'EncoderDecoder', 'frozen_norm_stats', 'run_checkpointed', 'set_activation_checkpointing', 'pretrained_file',
-           'load_torch_file', 'LoadReport', 'load_mapped']
+__all__ = ['REDUCTIONS', 'CHECKPOINT_OBSERVERS', 'SegOut', 'resize_to', 'count_params', 'unwrap', 'weighted_ce', 'Segmentor',
+           'clip_kwargs', 'EncoderDecoder', 'frozen_norm_stats', 'run_checkpointed', 'set_activation_checkpointing',
+           'pretrained_file', 'load_torch_file', 'LoadReport', 'load_mapped']
 
 # %% ../../nbs/20_models.base.ipynb #c005
 class SegOut(NamedTuple):
@@ -135,11 +135,16 @@ def frozen_norm_stats(module: nn.Module):
             m.momentum = momentum
             if n is not None: m.num_batches_tracked.copy_(n)
 
+CHECKPOINT_OBSERVERS: list = []   # f(inputs) -> object kept with the unit's output graph (`udass.memory` counts the inputs)
+
 def run_checkpointed(unit: nn.Module, *args, checkpoint: bool = False):
     "`unit(*args)`, under activation checkpointing when asked and the unit trains with gradients recorded."
     if not (checkpoint and unit.training and torch.is_grad_enabled()): return unit(*args)
-    return torch.utils.checkpoint.checkpoint(unit, *args, use_reentrant=False,
-                                             context_fn=lambda: (nullcontext(), frozen_norm_stats(unit)))
+    out = torch.utils.checkpoint.checkpoint(unit, *args, use_reentrant=False,
+                                            context_fn=lambda: (nullcontext(), frozen_norm_stats(unit)))
+    for f in CHECKPOINT_OBSERVERS:   # the checkpoint keeps its inputs for the recomputation, outside saved-tensor hooks
+        if out.grad_fn is not None: out.grad_fn.metadata[f'observer{id(f)}'] = f(args)
+    return out
 
 def set_activation_checkpointing(model: nn.Module, on: bool = True) -> int:
     "Switch activation checkpointing for every encoder in `model` that offers it; returns how many there are."
