@@ -96,4 +96,4 @@ def main(argv=None):
     a = p.parse_args(argv)
     print(memory_table(a.method, a.model, a.crop, a.batch_size))
 
-if __name__ == '__main__': main()
+if __name__ == '__main__' and '__file__' in globals(): main()  # not when the notebook runs
