@@ -7,12 +7,12 @@ from __future__ import annotations
 import time, warnings
 import torch
 from torch import nn
-from .core import Config, METHODS, BENCHMARKS
-from .models.base import CHECKPOINT_OBSERVERS
+from .core import Config, METHODS, BENCHMARKS, MODELS
+from .models.base import CHECKPOINT_OBSERVERS, set_activation_checkpointing
 from .testing import tiny_batch
 
 # %% auto #0
-__all__ = ['PRESETS', 'SavedBytes', 'step_memory', 'memory_table', 'main']
+__all__ = ['PRESETS', 'SavedBytes', 'saved_during', 'pass_memory', 'step_memory', 'memory_table', 'main']
 
 # %% ../nbs/46_memory.ipynb #m006
 class SavedBytes:
@@ -43,6 +43,28 @@ class _Release:
     def __del__(self): self.counter._drop(self.key)
 
 # %% ../nbs/46_memory.ipynb #m010
+def saved_during(fn, params=()) -> tuple[SavedBytes, float]:
+    "Run `fn()` counting what it saves for backward (checkpointed units' inputs included); (counter, seconds)."
+    counter = SavedBytes()
+    keep = lambda args: [counter._add(a) for a in args if torch.is_tensor(a)]   # checkpointed units' inputs
+    CHECKPOINT_OBSERVERS.append(keep)
+    try:
+        with counter.watch(params):
+            start = time.perf_counter(); fn(); seconds = time.perf_counter() - start
+    finally: CHECKPOINT_OBSERVERS.remove(keep)
+    return counter, round(seconds, 2)
+
+def pass_memory(model: str = 'daformer_mitb5', crop: int = 512, batch_size: int = 2, checkpointing: bool = False) -> dict:
+    """Saved-activation bytes of one training forward and backward of a segmentor and its loss (one student pass of a
+    step, e.g. the source pass), for networks whose whole method step is too slow on the CPU."""
+    torch.manual_seed(0)
+    m = MODELS.get(model)(19).train(); set_activation_checkpointing(m, checkpointing)
+    x, y = torch.randn(batch_size, 3, crop, crop), torch.randint(0, 19, (batch_size, crop, crop))
+    counter, seconds = saved_during(lambda: m.loss(m(x, train=True), y).backward(),
+                                    {p.untyped_storage().data_ptr() for p in m.parameters()})
+    return dict(model=model, crop=crop, batch_size=batch_size, checkpointing=checkpointing, activations=counter.peak,
+                params=sum(p.numel() * p.element_size() for p in m.parameters()), seconds=seconds)
+
 def step_memory(method: str = 'daformer', model: str | None = None, crop: int = 256, batch_size: int = 2,
                 grad_accum: int = 1, fd: bool = True, checkpointing: bool = False,
                 benchmark: str = 'synthetic_gta2cityscapes', t: int = 1, **method_args) -> dict:
@@ -56,20 +78,15 @@ def step_memory(method: str = 'daformer', model: str | None = None, crop: int = 
     batch = tiny_batch(B=batch_size, H=crop, W=crop)
     params = {p.untyped_storage().data_ptr() for p in m.parameters()}
     trained = [p for p in m.model.parameters() if p.requires_grad]
-    counter = SavedBytes()
-    keep = lambda args: [counter._add(a) for a in args if torch.is_tensor(a)]   # checkpointed units' inputs
-    CHECKPOINT_OBSERVERS.append(keep)
-    try:
-        with counter.watch(params), warnings.catch_warnings():
-            warnings.simplefilter('ignore')   # rare-class sampling: the batch comes from no loader
-            start = time.perf_counter(); m.train_step(batch, t); seconds = time.perf_counter() - start
-    finally: CHECKPOINT_OBSERVERS.remove(keep)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')   # rare-class sampling: the batch comes from no loader
+        counter, seconds = saved_during(lambda: m.train_step(batch, t), params)
     nbytes = lambda ts: sum(x.numel() * x.element_size() for x in ts)
     state = nbytes(m.parameters()) + nbytes(m.buffers())
     grads, adamw = nbytes(trained), 2 * nbytes(trained)
     return dict(method=method, model=cfg.model, crop=crop, batch_size=batch_size, grad_accum=grad_accum, fd=fd,
                 checkpointing=checkpointing, activations=counter.peak, state=state, grads=grads, optimizer=adamw,
-                total=counter.peak + state + grads + adamw, seconds=round(seconds, 2))
+                total=counter.peak + state + grads + adamw, seconds=seconds)
 
 # %% ../nbs/46_memory.ipynb #m013
 PRESETS = [dict(grad_accum=1, fd=True, checkpointing=False), dict(grad_accum=2, fd=True, checkpointing=False),
@@ -93,7 +110,13 @@ def main(argv=None):
     p = argparse.ArgumentParser(prog='udass.memory', description='Saved-activation and total bytes of one training step per preset, on the CPU.')
     p.add_argument('--method', default='daformer'); p.add_argument('--model', default='daformer_small')
     p.add_argument('--crop', type=int, default=256); p.add_argument('--batch-size', type=int, default=2)
+    p.add_argument('--pass-only', action='store_true', help="one forward/backward of the model alone (pass_memory): "
+                   "batch, batch / 2 (grad_accum=2) and checkpointing")
     a = p.parse_args(argv)
-    print(memory_table(a.method, a.model, a.crop, a.batch_size))
+    if not a.pass_only: return print(memory_table(a.method, a.model, a.crop, a.batch_size))
+    print('| model | crop | images per pass | checkpointing | saved activations MB | parameters MB | CPU s |\n|---|---|---|---|---|---|---|')
+    for b, ck in ((a.batch_size, False), (a.batch_size // 2, False), (a.batch_size, True)):
+        r = pass_memory(a.model, a.crop, b, ck)
+        print(f"| {r['model']} | {a.crop}² | {b} | {'on' if ck else 'off'} | {r['activations'] / 2**20:.0f} | {r['params'] / 2**20:.0f} | {r['seconds']} |")
 
 if __name__ == '__main__' and '__file__' in globals(): main()  # not when the notebook runs
