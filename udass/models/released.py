@@ -53,7 +53,8 @@ def strip_module(state: dict) -> dict:
 COPIES = ('model', 'stu_model', 'ema_model', 'imnet_model', 'cu_model', 'ca_model', 'mic')
 
 def split_copies(state: dict, copies: tuple, copy: Optional[str] = None) -> tuple[dict, str, dict]:
-    """(the keys of one network copy, without its prefix; the copy's name; {other copy: number of keys dropped}).
+    """(the keys of one network copy, without its prefix; the copy's name; {other copy: number of keys dropped}; keys
+    outside every copy, e.g. a loss module's buffers, are counted as '(outside the networks)').
     `copy=None` takes the first of `copies` the checkpoint holds (the student); a state without copy prefixes is a bare
     network and is returned whole."""
     groups: dict[str, dict] = {}
@@ -69,7 +70,7 @@ def split_copies(state: dict, copies: tuple, copy: Optional[str] = None) -> tupl
     if copy not in groups:
         raise ConfigError(f'copy={copy!r}: the checkpoint holds the networks {held}; pass one of them '
                           f"(the released test scripts evaluate {copies[0]!r}, the teacher is 'ema_model')")
-    return groups[copy], copy, {c: len(g) for c, g in groups.items() if c != copy}
+    return groups[copy], copy, {c or '(outside the networks)': len(g) for c, g in groups.items() if c != copy}
 
 # %% ../../nbs/26_models.released.ipynb #r007
 def _sub(prefix: str, new: str, k: str) -> Optional[str]:
@@ -197,8 +198,7 @@ RELEASED: dict[str, Layout] = {l.name: l for l in (
     Layout('ddb', ('deeplabv2_adapter_r101_v1c', 'deeplabv2_adapter_mini'), 'DDB',
            "mmcv container; state_dict of the CKD wrapper (model. = stu_model., cu_model., ca_model., imnet_model.)", COPIES,
            ddb_key, lambda ks: _has(ks, 'decode_head.bottleneck.', 'decode_head.conv_seg.', 'backbone.'),
-           (Checkpoint('DDB', 'gta2cityscapes', 'https://drive.google.com/drive/folders/1ypTyXVcxdEA-yeUCedwMtyWukFSC92mg', '62.7',
-                       'weights/gta2cs/r2-ckd-pro-bs1x4/weight.pth'),
+           (Checkpoint('DDB', 'gta2cityscapes', 'https://drive.google.com/drive/folders/1ypTyXVcxdEA-yeUCedwMtyWukFSC92mg', '62.7'),
             Checkpoint('DDB (multi-source)', 'gta+synscapes2cityscapes', 'https://drive.google.com/drive/folders/1ypTyXVcxdEA-yeUCedwMtyWukFSC92mg',
                        '69.0', 'weights/gta+syn2cs/r2-ckd-pro-bs1x4/weight.pth'),
             Checkpoint('DDB (multi-target)', 'gta2cityscapes+mapillary', 'https://drive.google.com/drive/folders/1ypTyXVcxdEA-yeUCedwMtyWukFSC92mg',
