@@ -19,25 +19,27 @@ from .video import tps_key_map
 from .flow import flownets_key_map
 
 # %% auto #0
-__all__ = ['COPIES', 'RELEASED', 'read_checkpoint', 'strip_module', 'split_copies', 'deeplab_multi_key', 'mmseg_hrda_dlv2_key',
-           'mmseg_dlv2_key', 'two_frame_key', 'udass_video_vit_key', 'sfc_accel_key', 'Checkpoint', 'Layout',
-           'detect_layout', 'known_layouts', 'ReleasedReport', 'load_released', 'released_predictor',
-           'evaluate_released', 'main', 'released_table']
+__all__ = ['COPIES', 'RELEASED', 'load_checkpoint_file', 'read_checkpoint', 'strip_module', 'split_copies', 'deeplab_multi_key',
+           'mmseg_hrda_dlv2_key', 'mmseg_dlv2_key', 'two_frame_key', 'udass_video_vit_key', 'sfc_accel_key',
+           'Checkpoint', 'Layout', 'detect_layout', 'known_layouts', 'ReleasedReport', 'load_released',
+           'build_released', 'released_predictor', 'evaluate_released', 'main', 'released_table']
 
 # %% ../../nbs/26_models.released.ipynb #r004
+def load_checkpoint_file(path, trusted: bool = False) -> dict:
+    "The object in a checkpoint file (a name under pretrained/ or a path), read with `weights_only=True` unless `trusted`."
+    p = pretrained_file(path, 'the release page named in udass.models.released.RELEASED')
+    try: return torch.load(p, map_location='cpu', weights_only=not trusted)
+    except Exception as e:
+        if trusted: raise
+        raise ConfigError(f'{p}: torch.load(weights_only=True) refused it ({type(e).__name__}: {str(e)[:200]}). mmcv '
+                          'checkpoints can carry numpy values in their meta; if you trust the file, pass trusted=True '
+                          '(CLI: --trusted)') from None
+
 def read_checkpoint(path_or_state, trusted: bool = False) -> tuple[dict, str]:
     """(flat state dict, container) of a checkpoint file or an object already loaded. Containers: mmcv's
     `{'meta', 'state_dict', 'optimizer'}` ('mmcv'), `{'model': ...}` ('model'), or a bare state dict ('plain').
     Files are read with `weights_only=True` unless `trusted` (an mmcv `meta` with numpy values needs it)."""
-    obj = path_or_state
-    if not isinstance(obj, dict):
-        p = pretrained_file(obj, 'the release page named in udass.models.released.RELEASED')
-        try: obj = torch.load(p, map_location='cpu', weights_only=not trusted)
-        except Exception as e:
-            if trusted: raise
-            raise ConfigError(f'{p}: torch.load(weights_only=True) refused it ({type(e).__name__}: {str(e)[:200]}). mmcv '
-                              'checkpoints can carry numpy values in their meta; if you trust the file, pass trusted=True '
-                              '(CLI: --trusted)') from None
+    obj = load_checkpoint_file(path_or_state, trusted) if not isinstance(path_or_state, dict) else path_or_state
     for k, name in (('state_dict', 'mmcv'), ('model', 'model')):
         if isinstance(obj.get(k), dict): return dict(obj[k]), name
     if not all(isinstance(v, torch.Tensor) for v in obj.values()):
@@ -135,7 +137,9 @@ class Layout:
     copies: tuple          # network copies a file may hold, the evaluated student first; () for a bare network
     key_map: Callable      # release key (copy prefix removed) -> udass key; None drops it on purpose
     signature: Callable    # set of release keys (copy prefix removed) -> whether they are this layout
+    classes_key: str = ''  # a release key whose first dimension is the number of classes ('' : not a segmentor)
     checkpoints: tuple = ()
+    build_kw: Callable = lambda keys: {}   # release keys -> options of the model (e.g. the aux classifier if present)
 
 def _has(keys, *prefixes) -> bool: return all(any(k.startswith(p) for k in keys) for p in prefixes)
 def _lacks(keys, *prefixes) -> bool: return not any(k.startswith(prefixes) for k in keys)
@@ -145,43 +149,45 @@ _GD = 'https://drive.google.com/file/d/'
 RELEASED: dict[str, Layout] = {l.name: l for l in (
     Layout('udass_video_vit', ('video_daformer_mitb5', 'video_daformer_mini'), 'UDASS video (ViT)',
            'plain state dict of DAFormer_tps (model. = MiT, decoder. = DAFormer head + sf_layer)', (),
-           udass_video_vit_key, lambda ks: 'decoder.sf_layer.weight' in ks,
+           udass_video_vit_key, lambda ks: 'decoder.sf_layer.weight' in ks, 'decoder.sf_layer.weight',
            (Checkpoint('UDASS (ViT, video)', 'viper2cityscapesseq', _GD + '1OCDnHlz2lJplnPcV7iINOhiRLUTeNm6P', '58.2 (15 classes)'),
             Checkpoint('UDASS (ViT, video)', 'synthiaseq2cityscapesseq', _GD + '1kwzpghUD1UiK6AvQyazSw0gMGYjAUCwe', '67.2 (11 classes)'))),
     Layout('udass_video_cnn', ('video_deeplabv2_proda_r101', 'video_deeplabv2_proda_mini'), 'UDASS video (CNN)',
            'plain state dict of ResNetMulti (layer5 aux, layer7 ProDA head, sf_layer)', (),
-           two_frame_key, lambda ks: _has(ks, 'sf_layer.', 'layer7.'),
+           two_frame_key, lambda ks: _has(ks, 'sf_layer.', 'layer7.'), 'sf_layer.weight',
            (Checkpoint('UDASS (CNN, video)', 'viper2cityscapesseq', _GD + '1TGpysDaBkQ3F-NQj9wTL0JJnclQMQmto', '56.2 (15 classes)'),
             Checkpoint('UDASS (CNN, video)', 'synthiaseq2cityscapesseq', _GD + '1XJ5naWs9wuZ8k1r6VRHx6YRF7gK5HuCV', '61.5 (11 classes)'))),
     Layout('tps', ('video_deeplabv2_r101', 'video_deeplabv2_mini'), 'TPS, DA-VSN',
            'plain state dict of ResNetMulti (layer5 aux, layer6 main, sf_layer)', (),
-           two_frame_key, lambda ks: _has(ks, 'sf_layer.', 'layer6.'),
+           two_frame_key, lambda ks: _has(ks, 'sf_layer.', 'layer6.'), 'sf_layer.weight',
            (Checkpoint('TPS', 'viper2cityscapesseq', 'https://drive.google.com/drive/folders/1UCqzxyJvgaMOnqamENmHzWApYAJHIJW3',
                        '48.9 (15 classes)', 'tps_viper2city_pretrained.pth'),
             Checkpoint('TPS', 'synthiaseq2cityscapesseq', 'https://drive.google.com/drive/folders/1UCqzxyJvgaMOnqamENmHzWApYAJHIJW3',
                        '53.8 (11 classes)', 'tps_syn2city_pretrained.pth'))),
     Layout('sfc_accel', ('accel_deeplabv2_r101', 'accel_deeplabv2_mini'), 'SFC',
            "plain state dict of Accel101 / Accel101_SFC (net_ref., net_update., merge., flownet.; flownet_global., SFM. dropped)", (),
-           sfc_accel_key, lambda ks: _has(ks, 'net_ref.', 'net_update.', 'merge.'),
+           sfc_accel_key, lambda ks: _has(ks, 'net_ref.', 'net_update.', 'merge.'), 'merge.weight',
            (Checkpoint('SFC (Accel)', 'viper2cityscapesseq_sfc', 'not published: the best.pth that exp/SFC/stage_two writes',
                        '51.1 (15 classes, SFC protocol)'),)),
     Layout('sfc_flownet', ('flownets',), 'SFC (FlowNet-S)', 'plain state dict of FlowNetS (conv1.0 ... predict_flow2)', (),
-           flownets_key_map, lambda ks: _has(ks, 'conv1.0.', 'predict_flow2.', 'upsample_flow3to2.'),
+           flownets_key_map, lambda ks: _has(ks, 'conv1.0.', 'predict_flow2.', 'upsample_flow3to2.'), '',
            (Checkpoint('SFC FlowNet-S (FlyingChairs)', '', 'https://github.com/EdenHazardan/SFC/blob/master/model_weights/flownet_flyingchairs_pretrained.pth',
                        '– (an initialisation)'),)),
     Layout('deeplab_multi', ('deeplabv2_r101',), 'SFC segmenter, ADVENT/DA-VSN image DeepLabV2',
            'plain state dict of ResNetMulti (layer6 main, layer5 aux if multi-level)', (),
-           deeplab_multi_key, lambda ks: _has(ks, 'layer6.conv2d_list.', 'layer4.') and _lacks(ks, 'sf_layer.'),
+           deeplab_multi_key, lambda ks: _has(ks, 'layer6.conv2d_list.', 'layer4.') and _lacks(ks, 'sf_layer.'), 'layer6.conv2d_list.0.weight',
            (Checkpoint('SFC stage-1 segmenter', 'viper2cityscapesseq_sfc', 'not published: SFC_one_stage_*.pth of exp/SFC/stage_one',
-                       '–'),)),
+                       '–'),), lambda ks: {'aux': True} if _has(ks, 'layer5.') else {}),
     Layout('mmseg_hrda_dlv2', ('hrda_deeplabv2_r101', 'hrda_deeplabv2_mini'), 'SSDA, UDASS image (CNN)', _MMCV, COPIES,
            mmseg_hrda_dlv2_key, lambda ks: _has(ks, 'decode_head.scale_attention.aspp_modules.', 'backbone.stem.'),
+           'decode_head.head.aspp_modules.0.conv.weight',
            (Checkpoint('SSDA', 'gta2cityscapes_hr', 'https://pan.baidu.com/s/1ObRnNAx16aGIDWwN2OAiDg?pwd=vmej', '64.4'),
             Checkpoint('UDASS (CNN, image)', 'gta2cityscapes_hr', _GD + '15ryaQVPAcwuvx42N4ag-ilUyHizRpB5s', '66.8', 'udass_image_gta_cnn.pth'),
             Checkpoint('UDASS (CNN, image)', 'synthia2cityscapes_hr', _GD + '1JgStA157b85Ueh7S_WJUP6iMHhUkLybW', '62.6 (mIoU16)',
                        'udass_image_syn_cnn.pth'))),
     Layout('mmseg_hrda', ('hrda_daformer_mitb5', 'hrda_daformer_mini'), 'HRDA, MIC, UDASS image (ViT)', _MMCV, COPIES,
            hrda_key_map, lambda ks: _has(ks, 'decode_head.scale_attention.embed_layers.', 'backbone.patch_embed1.'),
+           'decode_head.head.conv_seg.weight',
            (Checkpoint('HRDA', 'gta2cityscapes_hr', _GD + '1O6n1HearrXHZTHxNRWp8HCMyqbulKcSW', '73.8 (checkpoint 73.79)'),
             Checkpoint('HRDA', 'synthia2cityscapes_hr', _GD + '1V6kSLq3FH8o-FJf-syiiQx6E74ML9Huw', '65.8 (mIoU16)'),
             Checkpoint('MIC (HRDA)', 'gta2cityscapes_hr', _GD + '1p_Ytxmj8EckYsq6SdZNZJNC3sgxVRn2d', '75.9'),
@@ -191,13 +197,14 @@ RELEASED: dict[str, Layout] = {l.name: l for l in (
                        'udass_image_syn_trans.pth'))),
     Layout('mmseg_daformer', ('daformer_mitb5', 'daformer_mini'), 'DAFormer, DIDA', _MMCV, COPIES,
            mmseg_key_map, lambda ks: _has(ks, 'decode_head.embed_layers.', 'backbone.patch_embed1.') and _lacks(ks, 'decode_head.head.'),
+           'decode_head.conv_seg.weight',
            (Checkpoint('DAFormer', 'gta2cityscapes', _GD + '1pG3kDClZDGwp1vSTEXmTchkGHmnLQNdP', '68.3 (checkpoint 68.85)'),
             Checkpoint('DAFormer', 'synthia2cityscapes', _GD + '1V9EpoTePjGq33B8MfombxEEcq9a2rBEt', '60.9 (mIoU16)'),
             Checkpoint('DIDA', 'gta2cityscapes', _GD + '1mw8mTui-I-mvs2vo0UN_xs_fQh7AMpHm', '71.0 (checkpoint 71.03)'),
             Checkpoint('DIDA', 'synthia2cityscapes', _GD + '1fpAsxbhlIxzPhiIfm0r8rAoTjK4PZb_V', '63.3 (mIoU16)'))),
     Layout('ddb', ('deeplabv2_adapter_r101_v1c', 'deeplabv2_adapter_mini'), 'DDB',
            "mmcv container; state_dict of the CKD wrapper (model. = stu_model., cu_model., ca_model., imnet_model.)", COPIES,
-           ddb_key, lambda ks: _has(ks, 'decode_head.bottleneck.', 'decode_head.conv_seg.', 'backbone.'),
+           ddb_key, lambda ks: _has(ks, 'decode_head.bottleneck.', 'decode_head.conv_seg.', 'backbone.'), 'decode_head.conv_seg.weight',
            (Checkpoint('DDB', 'gta2cityscapes', 'https://drive.google.com/drive/folders/1ypTyXVcxdEA-yeUCedwMtyWukFSC92mg', '62.7'),
             Checkpoint('DDB (multi-source)', 'gta+synscapes2cityscapes', 'https://drive.google.com/drive/folders/1ypTyXVcxdEA-yeUCedwMtyWukFSC92mg',
                        '69.0', 'weights/gta+syn2cs/r2-ckd-pro-bs1x4/weight.pth'),
@@ -205,7 +212,8 @@ RELEASED: dict[str, Layout] = {l.name: l for l in (
                        '60.4 Cityscapes / 56.9 Mapillary', 'weights/gta2cs+map/r2-ckd-pro-bs1x4/weight.pth'))),
     Layout('mmseg_dlv2', ('deeplabv2red_r101_v1c',), "DAFormer/HRDA/MIC 'dlv2red' runs", _MMCV, COPIES,
            mmseg_dlv2_key, lambda ks: _has(ks, 'decode_head.aspp_modules.', 'backbone.stem.') and
-                                       _lacks(ks, 'decode_head.bottleneck.', 'decode_head.scale_attention.')),
+                                       _lacks(ks, 'decode_head.bottleneck.', 'decode_head.scale_attention.'),
+           'decode_head.aspp_modules.0.conv.weight'),
 )}
 
 # %% ../../nbs/26_models.released.ipynb #r012
@@ -283,6 +291,25 @@ def load_released(model: nn.Module,           # the matching udass model (see `R
     out.dropped = {**{f'copy {c}': n for c, n in dropped.items()}, **({'not part of the model': n_none} if n_none else {})}
     return out
 
+# %% ../../nbs/26_models.released.ipynb #r012b
+def build_released(state_or_path, model: Optional[str] = None,   # a registered model; None: the layout's real-size one
+                   num_classes: Optional[int] = None,             # None: read from the checkpoint's classifier
+                   layout: Optional[str] = None, copy: Optional[str] = None, trusted: bool = False, **model_kw):
+    """(model, report): the udass model a released checkpoint belongs to, built and loaded. What `predict` and the
+    evaluation call when they are given a foreign file rather than a udass run."""
+    obj = load_checkpoint_file(state_or_path, trusted) if not isinstance(state_or_path, dict) else state_or_path
+    state = strip_module(read_checkpoint(obj)[0])
+    name = layout or detect_layout(state)
+    if name not in RELEASED: raise ConfigError(f'build_released: layout={name!r}; known layouts are {known_layouts()}')
+    l = RELEASED[name]
+    body = split_copies(state, l.copies, copy)[0] if l.copies else state
+    if num_classes is None and l.classes_key:
+        if l.classes_key not in body: raise ConfigError(f'build_released: {l.classes_key!r} is not in the {name} checkpoint; pass num_classes=')
+        num_classes = body[l.classes_key].shape[0]
+    import udass.models.video, udass.models.hrda   # register every model of the table
+    net = MODELS.get(model or l.models[0])(num_classes, **{**l.build_kw(set(body)), **model_kw})
+    return net, load_released(net, obj, name, copy)
+
 # %% ../../nbs/26_models.released.ipynb #r014
 def released_predictor(model: nn.Module) -> Callable:
     "`predict(x, **clip) -> logits` of a loaded model as the evaluator calls it: a segmentor, a two-frame model, or SFC's Accel."
@@ -298,7 +325,8 @@ def released_predictor(model: nn.Module) -> Callable:
 
 @torch.no_grad()
 def evaluate_released(checkpoint,               # file of a released checkpoint (or a loaded state dict)
-                      model: str,               # the registered udass model it loads into, e.g. 'daformer_mitb5'
+                      model: Optional[str],     # the registered udass model it loads into, e.g. 'daformer_mitb5';
+                                                # None: the real-size model of its layout
                       benchmark: str,           # a udass benchmark whose val sets score it, e.g. 'gta2cityscapes'
                       data_root=None, layout: Optional[str] = None, copy: Optional[str] = None,
                       device: str = 'auto', limit: Optional[int] = None,   # limit: score only the first val images
@@ -311,11 +339,11 @@ def evaluate_released(checkpoint,               # file of a released checkpoint 
     from udass.evaluate import evaluate
     bench = get_benchmark(benchmark)
     dev = pick_device(device)
-    net = MODELS.get(model)(bench.num_classes)
-    rep = load_released(net, checkpoint, layout, copy, trusted)
+    net, rep = build_released(checkpoint, model, bench.num_classes, layout, copy, trusted)
     net.to(dev).eval()
     mode = eval_mode or ('slide' if getattr(net, 'multi_resolution', False) else bench.eval_mode)
-    predict, out = released_predictor(net), {'layout': rep.layout, 'copy': rep.copy, 'model': model, 'benchmark': benchmark}
+    predict = released_predictor(net)
+    out = {'layout': rep.layout, 'copy': rep.copy, 'model': model or RELEASED[rep.layout].models[0], 'benchmark': benchmark}
     for name, loader in bench.val_loaders(data_root, limit=limit).items():
         vs = next(v for v in bench.vals if v.name == name)
         r = evaluate(predict, loader, bench.num_classes, vs.protocols, dev, mode=mode, window=bench.slide_window,
@@ -327,7 +355,7 @@ def main(argv=None):
     p = argparse.ArgumentParser(prog='udass.models.released', description='Score a released checkpoint of a seed method '
                                 'on a udass benchmark (the layouts are listed in udass.models.released.RELEASED).')
     p.add_argument('checkpoint', help='the downloaded checkpoint file (e.g. latest.pth, weight.pth, tps_viper2city_pretrained.pth)')
-    p.add_argument('--model', required=True, help='registered udass model, e.g. daformer_mitb5, hrda_daformer_mitb5')
+    p.add_argument('--model', default=None, help="registered udass model, e.g. daformer_mitb5 (default: the layout's real-size model)")
     p.add_argument('--benchmark', required=True, help='udass benchmark whose val sets score it, e.g. gta2cityscapes')
     p.add_argument('--data-root', default=None)
     p.add_argument('--layout', default=None, help='force a layout (default: detected from the key names)')
