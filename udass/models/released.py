@@ -252,6 +252,7 @@ def _plan(own: dict, state: dict, key_map: Callable) -> tuple[dict, LoadReport, 
         elif mk not in own: unused.append(k)
         elif tuple(own[mk].shape) != tuple(v.shape): mism.append((k, tuple(v.shape), tuple(own[mk].shape)))
         else: new[mk] = v
+    # BN step counters are not weights: files written before PyTorch 0.4.1 (the DeepLab-caffe ports) have none
     missing = [k for k in own if k not in new and not k.endswith('num_batches_tracked')]
     return new, LoadReport(missing, unused, mism), none
 
@@ -285,7 +286,7 @@ def load_released(model: nn.Module,           # the matching udass model (see `R
         raise ConfigError(f'load_released: the checkpoint does not fit the {type(net).__name__} as layout {name!r}'
                           f'{" (detected from its keys)" if layout is None else ""}{fits}: {", ".join(parts)}. Nothing was '
                           f'loaded. Known layouts: {known_layouts()}.')
-    load_mapped(net, body, key_map)     # strict; the plan above has shown it fits
+    load_mapped(net, body, key_map, ignore_missing=lambda k: k.endswith('num_batches_tracked'))   # the plan has shown it fits
     out = ReleasedReport(*rep)
     out.layout, out.copy, out.container = name, chosen, container
     out.dropped = {**{f'copy {c}': n for c, n in dropped.items()}, **({'not part of the model': n_none} if n_none else {})}
