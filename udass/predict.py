@@ -12,8 +12,7 @@ import numpy as np
 import cv2
 import torch
 from torch import nn, Tensor
-from .core import (Config, ConfigError, CheckpointError, DataReadError, DatasetLayoutError, METHODS, BENCHMARKS,
-                        MODELS, pick_device, resolve_path)
+from .core import Config, ConfigError, CheckpointError, DataReadError, DatasetLayoutError, MODELS, pick_device, resolve_path
 from .labels import ClassSet, CLASS_SETS, CITYSCAPES19, CS_COLORS
 from .data.io import read_image, write_label
 from .data.transforms import Resize, normalize
@@ -25,7 +24,7 @@ from .train import resolve_config, latest_checkpoint, autocast_ctx, progress_bar
 from .viz import overlay
 
 # %% auto #0
-__all__ = ['FLOW_NETWORKS', 'PRETRAINED_ARGS', 'IMAGE_EXTS', 'VIDEO_EXTS', 'USER_ERRORS', 'Predictor', 'read_weights',
+__all__ = ['FLOW_NETWORKS', 'PRETRAINED_ARGS', 'IMAGE_EXTS', 'VIDEO_EXTS', 'USER_ERRORS', 'Predictor', 'read_weights', 'state_of',
            'load_weights', 'network_predict', 'run_flow_network', 'flow_function', 'build_run_method', 'load_predictor',
            'numbered_class_set', 'class_set_for', 'prediction_stem', 'natural_key', 'list_images', 'follows',
            'open_video', 'video_frames', 'input_frames', 'model_input', 'segment', 'label_ids_note', 'write_prediction',
@@ -59,6 +58,12 @@ def read_weights(path) -> dict:
         why = (str(e).strip().splitlines() or [type(e).__name__])[0][:160]
         raise CheckpointError(f'{path} cannot be read as a checkpoint ({why}): truncated, damaged or not a torch file') from None
     if not isinstance(st, dict): raise CheckpointError(f'{path} holds a {type(st).__name__}, not a state dict or checkpoint')
+    return st
+
+def state_of(st: dict) -> dict:
+    "The state dict inside the usual containers of a weights file ('state_dict', 'model'), as `load_torch_file` unwraps them."
+    for k in ('state_dict', 'model'):
+        if k in st and isinstance(st[k], dict): st = st[k]
     return st
 
 def load_weights(net: nn.Module, state: dict, what: str) -> nn.Module:
@@ -163,7 +168,7 @@ def load_predictor(run_or_ckpt,                  # run folder, trainer checkpoin
             method, cfg, bench = build_run_method(json.loads(conf.read_text()), dev)
             name, net = _stage_network(method, path)
             fwd, source = method.predict if name == 'model' else network_predict(net), str(path)
-            load_weights(net, st, str(path))
+            load_weights(net, state_of(st), str(path))
         else:
             return _plain_predictor(path, st, model, num_classes, model_args, class_set, dev, precision, mode, window,
                                     stride, flow_model, flow_weights)
@@ -196,7 +201,7 @@ def _plain_predictor(path, st, model, num_classes, model_args, class_set, dev, p
     if not num_classes: raise ConfigError(f'{path}: a plain state dict needs num_classes (--classes N) with model {model!r}')
     args = {k: v for k, v in (model_args or {}).items() if k not in PRETRAINED_ARGS}
     net = MODELS.get(model)(num_classes, **args).to(dev).eval()
-    load_weights(net, st, str(path))
+    load_weights(net, state_of(st), str(path))
     if (mode or 'whole') == 'slide' and not window: raise ConfigError("mode='slide' needs window (--window) for a state dict")
     p = Predictor(network_predict(net), net, class_set_for(num_classes, class_set), dev, mode or 'whole', window,
                   stride or window, precision=precision, source=f'{path} ({model})')
