@@ -19,6 +19,7 @@ from .data.transforms import Resize, normalize
 from .models.base import Segmentor, unwrap, clip_kwargs
 from .models.flow import frame_flow_fn, SYNTHETIC_FLOWNET
 from .models.video import Accel
+from .models.released import RELEASED, build_released, detect_layout, read_checkpoint, released_predictor, strip_module
 from .evaluate import whole_logits, slide_logits, export_predictions
 from .train import resolve_config, latest_checkpoint, autocast_ctx, progress_bar, say
 from .viz import overlay
@@ -26,9 +27,9 @@ from .viz import overlay
 # %% auto #0
 __all__ = ['FLOW_NETWORKS', 'PRETRAINED_ARGS', 'IMAGE_EXTS', 'VIDEO_EXTS', 'USER_ERRORS', 'Predictor', 'read_weights', 'state_of',
            'load_weights', 'network_predict', 'run_flow_network', 'flow_function', 'build_run_method', 'load_predictor',
-           'numbered_class_set', 'class_set_for', 'prediction_stem', 'natural_key', 'list_images', 'follows',
-           'open_video', 'video_frames', 'input_frames', 'model_input', 'segment', 'label_ids_note', 'write_prediction',
-           'predict', 'parse_args', 'main']
+           'numbered_class_set', 'class_set_for', 'released_layout', 'prediction_stem', 'natural_key', 'list_images',
+           'follows', 'open_video', 'video_frames', 'input_frames', 'model_input', 'segment', 'label_ids_note',
+           'write_prediction', 'predict', 'parse_args', 'main']
 
 # %% ../nbs/46_predict.ipynb #c006
 @dataclass
@@ -82,11 +83,10 @@ def load_weights(net: nn.Module, state: dict, what: str) -> nn.Module:
 
 # %% ../nbs/46_predict.ipynb #c008
 def network_predict(net: nn.Module) -> Callable[..., Tensor]:
-    "`Method.predict` for a network without its method."
-    if isinstance(unwrap(net), Accel): return lambda x, **clip: net(x, clip['frames'][:, -2]).logits
-    if not isinstance(unwrap(net), Segmentor):
+    "`Method.predict` for a network without its method (SFC's Accel computes its own flow from the previous frame)."
+    if not isinstance(unwrap(net), (Segmentor, Accel)):
         raise ConfigError(f'a {type(unwrap(net)).__name__} is not a segmentation network (a flow network or an auxiliary one?)')
-    return lambda x, **clip: net(x, **clip_kwargs(net, clip)).logits
+    return released_predictor(net)
 
 FLOW_NETWORKS = ('raft_large', 'raft_small', 'flownets')
 
@@ -162,9 +162,9 @@ def load_predictor(run_or_ckpt,                  # run folder, trainer checkpoin
             net, fwd, source = method.model, method.predict, str(path)
         elif model is None:
             conf = _run_config(path)
-            if conf is None:
-                raise ConfigError(f'{path} is a plain state dict without a run (no config.json next to it or one folder up): '
-                                  'give the network with model (--model NAME) and num_classes (--classes N)')
+            if conf is None:   # a seed method's published file, or a bare state dict that needs its network named
+                return _plain_predictor(path, st, model, num_classes, model_args, class_set, dev, precision, mode, window,
+                                        stride, flow_model, flow_weights)
             method, cfg, bench = build_run_method(json.loads(conf.read_text()), dev)
             name, net = _stage_network(method, path)
             fwd, source = method.predict if name == 'model' else network_predict(net), str(path)
@@ -196,15 +196,37 @@ def class_set_for(num_classes: int, name: str | None = None) -> ClassSet:
         return cs
     return next((c for c in CLASS_SETS.values() if c.num_classes == num_classes), None) or numbered_class_set(num_classes)
 
+def released_layout(st: dict) -> str | None:
+    "The `udass.models.released` layout whose key names `st` has (a seed method's published file), else None."
+    try: return detect_layout(strip_module(read_checkpoint(st)[0]))
+    except ConfigError: return None
+
+def _classes_of(net: nn.Module) -> int:
+    net = unwrap(net)
+    return getattr(net, 'num_classes', None) or [m for m in net.classifier.modules() if isinstance(m, nn.Conv2d)][-1].out_channels
+
 def _plain_predictor(path, st, model, num_classes, model_args, class_set, dev, precision, mode, window, stride,
                      flow_model, flow_weights) -> Predictor:
-    if not num_classes: raise ConfigError(f'{path}: a plain state dict needs num_classes (--classes N) with model {model!r}')
+    "A weights file without a run: a released checkpoint (layout from its key names) or a udass state dict of `model`."
     args = {k: v for k, v in (model_args or {}).items() if k not in PRETRAINED_ARGS}
-    net = MODELS.get(model)(num_classes, **args).to(dev).eval()
-    load_weights(net, state_of(st), str(path))
-    if (mode or 'whole') == 'slide' and not window: raise ConfigError("mode='slide' needs window (--window) for a state dict")
-    p = Predictor(network_predict(net), net, class_set_for(num_classes, class_set), dev, mode or 'whole', window,
-                  stride or window, precision=precision, source=f'{path} ({model})')
+    layout = released_layout(st)
+    if layout is not None:   # the class count comes from its classifier; the network is the layout's real-size one unless named
+        net, rep = build_released(st, model, num_classes, layout, **args)
+        source = f'{path} ({layout} layout, {rep.copy or "its network"} -> {model or RELEASED[layout].models[0]})'
+    else:
+        if model is None: raise ConfigError(f'{path} is a plain state dict without a run (no config.json next to it or one '
+                                            'folder up) in no released layout: give the network with model (--model NAME) '
+                                            'and num_classes (--classes N)')
+        if not num_classes: raise ConfigError(f'{path}: a plain state dict needs num_classes (--classes N) with model {model!r}')
+        net = load_weights(MODELS.get(model)(num_classes, **args), state_of(st), str(path))
+        source = f'{path} ({model})'
+    net = net.to(dev).eval()
+    if mode is None: mode = 'slide' if getattr(unwrap(net), 'multi_resolution', False) else 'whole'
+    if mode == 'slide' and not window:
+        if not getattr(unwrap(net), 'multi_resolution', False): raise ConfigError("mode='slide' needs window (--window) for a state dict")
+        window = 1024; say(f'udass.predict: an HRDA network without a run slides 1024² windows (HRDA/MIC on Cityscapes); --window changes it')
+    p = Predictor(network_predict(net), net, class_set_for(_classes_of(net), class_set), dev, mode, window,
+                  stride or (window // 2 if mode == 'slide' and layout else window), precision=precision, source=source)
     return _with_frames(p, ('raft_large', True), flow_model, flow_weights)
 
 def _with_frames(p: Predictor, default_flow: tuple, flow_model, flow_weights) -> Predictor:
