@@ -10,7 +10,7 @@ import importlib
 
 MODULES = [
     'udass.data.datasets', 'udass.data.image_datasets', 'udass.data.video_datasets', 'udass.data.benchmarks',
-    'udass.data.all_benchmarks',
+    'udass.data.all_benchmarks', 'udass.data.custom',
     'udass.models.deeplab', 'udass.models.daformer', 'udass.models.hrda', 'udass.models.flow', 'udass.models.video',
     'udass.methods.base', 'udass.methods.self_training', 'udass.methods.hrda_mic', 'udass.methods.ddb', 'udass.methods.dida', 'udass.methods.ssda',
     'udass.methods.quadmix', 'udass.methods.tps', 'udass.methods.udass_video', 'udass.methods.sfc',

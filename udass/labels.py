@@ -25,6 +25,7 @@ class ClassSet:
     classes: tuple[str, ...]   # full names, index = train id
     short: tuple[str, ...]     # column headers in the papers' tables
     colors: tuple[tuple[int, int, int], ...]  # RGB per train id
+    things: tuple[str, ...] | None = None     # its countable object classes, if declared (a custom class set's)
 
     @property
     def num_classes(self) -> int: return len(self.classes)

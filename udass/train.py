@@ -16,6 +16,7 @@ from .core import (Config, ConfigError, CheckpointError, NonFiniteLossError, MET
 from .data.transforms import normalize
 from .evaluate import evaluate, iou_row, results_table, write_report
 from .labels import IGNORE, PROTOCOLS
+from .data.benchmarks import get_benchmark
 from .methods.base import Method, Stage, StageData, StageContext, Optim, OPTIMIZERS, SCHEDULES
 from .models.base import unwrap
 
@@ -32,7 +33,7 @@ __all__ = ['CKPT_FILES', 'EVAL_KEYS', 'NOT_RESULT_KEYS', 'resolve_config', 'crop
 # %% ../nbs/41_train.ipynb #c006
 def resolve_config(cfg: Config):
     "Fill unset fields from benchmark and method defaults; returns (config, benchmark, method class)."
-    bench = BENCHMARKS.get(cfg.benchmark)
+    bench = get_benchmark(cfg.benchmark)   # a registered name, or a spec file's path
     method_cls = METHODS.get(cfg.method)
     small = bench.small
     d = {**method_cls.train_defaults(small), **method_cls.benchmark_defaults(bench)}

@@ -64,6 +64,9 @@ class Benchmark:
     synthetic_kwargs: dict = field(default_factory=dict)
     synthetic_steps: tuple[str, ...] = ()  # DATA_STEPS run on the generated root (idempotent), e.g. its target's flows
     description: str = ''
+    budget: str | None = None       # 'small' (CPU budgets and defaults) or 'real'; None: small when generated
+    target_border: tuple[int, int, int, int] | None = None  # (top, bottom, left, right) pixels of a 512-high target image
+                                    # that show no scene; None: not declared (methods keep margins published for Cityscapes)
 
     @property
     def protocol(self) -> Protocol: return PROTOCOLS[self.vals[0].protocols[0]]
@@ -71,8 +74,8 @@ class Benchmark:
     def num_classes(self) -> int: return self.class_set.num_classes
     @property
     def small(self) -> bool:
-        "A generated benchmark: methods use their CPU budgets and small-benchmark defaults on it."
-        return bool(self.synthetic_parts)
+        "A generated benchmark, or one declared `budget='small'`: methods use their CPU budgets and small-benchmark defaults on it."
+        return self.budget == 'small' if self.budget is not None else bool(self.synthetic_parts)
 
     def root(self, data_root=None) -> Path:
         "Resolve the data root, generating the synthetic data there when this benchmark's folders are absent."
@@ -217,6 +220,10 @@ def join_domains(datasets: list, mode: str = 'balanced'):
     return BalancedConcat(datasets, mode=mode)
 
 def get_benchmark(name: str) -> Benchmark:
+    "A registered benchmark, or one defined by a spec file (`.json`, `.yaml`, `.yml`; see `udass.data.custom`), registered under its path."
+    if str(name).lower().endswith(('.json', '.yaml', '.yml')):
+        from udass.data.custom import load_benchmark_spec   # the spec reader builds on this module
+        return load_benchmark_spec(name)
     return BENCHMARKS.get(name)
 
 # %% ../../nbs/15_data.benchmarks.ipynb #c007

@@ -22,8 +22,8 @@ from .rcs import class_pixel_counts, stats_record, write_class_stats
 
 # %% auto #0
 __all__ = ['OFFICIAL_SIZES', 'DEFAULT_FOLDERS', 'CityscapesLabels', 'has_labels', 'reader_for_preparation', 'convert_item',
-           'read_journal', 'unknown_id_summary', 'write_file_list', 'prepare_split', 'prepare', 'summarize',
-           'driver_notebook', 'check_parameters']
+           'read_journal', 'unknown_id_summary', 'median_size', 'write_file_list', 'prepare_split', 'prepare',
+           'summarize', 'driver_notebook', 'check_parameters']
 
 # %% ../../nbs/19b_data.prepare.ipynb #c006
 OFFICIAL_SIZES = {
@@ -90,6 +90,7 @@ def convert_item(ds, i: int, labels: bool = True, num_classes: int = 19, crop_bo
     it = ds.items[i]; rec = {'id': it['id']}
     try:
         img = read_image(it['img'])
+        rec['size'] = [int(img.shape[1]), int(img.shape[0])]   # W, H: the median sets a custom dataset's pixel scale
         if not labels: return rec
         H, W = img.shape[:2]
         prepared_only = Path(it['label']) == Path(it['label_train'])
@@ -166,17 +167,22 @@ def unknown_id_summary(recs: list[dict]) -> dict:
     px = sum(r['unknown_ids']['pixels'] for r in hit)
     return {'files': len(hit), 'ids': ids, 'share': sum(ids.values()) / px if px else 0.0, 'first': hit[0]['id'] if hit else None}
 
+def median_size(recs: list[dict]) -> list[int] | None:
+    "Median [W, H] of the records' image sizes (None without any)."
+    return [int(v) for v in np.median([r['size'] for r in recs], 0)] if recs else None
+
 def write_file_list(root, split: str, ids: list[str]):
     "Write `{root}/{split}.txt`, one item id per line."
     atomic_write_text(Path(root)/f'{split}.txt', ''.join(f'{i}\n' for i in ids))
 
 def prepare_split(dataset: str, root, split: str, overwrite: bool = False, workers: int = 1, progress: bool = True,
+                  reader: SegDataset | None = None,  # the items to convert; None: `reader_for_preparation`'s (a custom folder dataset gives its own)
                   **reader_kwargs) -> dict:
     "Prepare one split; returns its part of the report."
     root = Path(root)
-    ds = reader_for_preparation(dataset, root, split, **reader_kwargs)
+    ds = reader if reader is not None else reader_for_preparation(dataset, root, split, **reader_kwargs)
     labels = ds.with_labels
-    n, expected = len(ds), OFFICIAL_SIZES[dataset].get(split)
+    n, expected = len(ds), OFFICIAL_SIZES.get(dataset, {}).get(split)
     if expected and n != expected:
         warnings.warn(f'{dataset} {split}: found {n} items in {root}, the official release has {expected}'
                       f'{_SIZE_NOTES.get(dataset, "")}')
@@ -198,7 +204,8 @@ def prepare_split(dataset: str, root, split: str, overwrite: bool = False, worke
             'unreadable': [{'id': r['id'], 'error': r['error']} for r in recs if 'error' in r],
             'size_mismatch': [{'id': r['id'], **r['size_mismatch']} for r in recs if 'size_mismatch' in r],
             'all_ignore': [r['id'] for r in recs if labels and 'counts' in r and sum(r['counts']) == 0],
-            'unknown_ids': unknown_id_summary(recs)}
+            'unknown_ids': unknown_id_summary(recs),
+            'image_size': median_size([r for r in recs if 'size' in r])}
     write_file_list(root, split, [it['id'] for it, _ in good])
     if labels and split == 'train':
         write_class_stats(root, [stats_record(Path(it['label_train']).relative_to(root).as_posix(), np.array(r['counts']))

@@ -20,8 +20,8 @@ from .feature_distance import feature_distance_loss, thing_cells, class_ids, THI
 from ..data.rcs import rare_class_source_sampler, source_class_stats
 
 # %% auto #0
-__all__ = ['ST_DEFAULTS', 'MIX_MODES', 'encoder_of', 'detached', 'MixedInput', 'Step', 'batch_part', 'micro_steps', 'cat_outputs',
-           'rcs_args', 'check_st_args', 'SelfTraining', 'DACS', 'DAFormer']
+__all__ = ['ST_DEFAULTS', 'MIX_MODES', 'MARGIN_KEYS', 'encoder_of', 'detached', 'MixedInput', 'Step', 'batch_part', 'micro_steps',
+           'cat_outputs', 'rcs_args', 'benchmark_st_args', 'check_st_args', 'SelfTraining', 'DACS', 'DAFormer']
 
 # %% ../../nbs/50_methods.self_training.ipynb #c006
 ST_DEFAULTS = dict(
@@ -140,6 +140,18 @@ def rcs_args(args: dict, bench) -> dict | None:
     return dict(T=args['rcs_T'], min_pixels=max(1, int(round(args['rcs_min_pixels'] * scale ** 2))),
                 min_crop_ratio=args['rcs_min_crop_ratio'])
 
+MARGIN_KEYS = ('ignore_top', 'ignore_bottom', 'ignore_left', 'ignore_right')
+
+def benchmark_st_args(a: dict, given: dict, bench) -> dict:
+    """Defaults published for Cityscapes replaced by what the benchmark declares, unless `given` (method_args) sets them:
+    the thing classes of the feature distance by its class set's `things`, the pseudo-label margins by its `target_border`."""
+    things = getattr(bench.class_set, 'things', None)
+    if things is not None and 'fd_classes' not in given: a = {**a, 'fd_classes': tuple(things)}
+    border = getattr(bench, 'target_border', None)
+    if border is not None and not any(k in given for k in MARGIN_KEYS):   # declared at 512 rows, used at margin_ref
+        a = {**a, **{k: int(round(v * a['margin_ref'] / 512)) for k, v in zip(MARGIN_KEYS, border)}}
+    return a
+
 def check_st_args(a: dict, method: str, num_classes: int) -> dict:
     "Validate self-training hyper-parameters with messages that name them."
     choices = {'mix': MIX_MODES, 'src_reduction': ('all', 'valid'), 'margins_on': ('crop', 'image'), 'aug_draws': ('image', 'batch')}
@@ -179,7 +191,15 @@ class SelfTraining(Method):
         self._warned, self._checked_rcs = set(), False
 
     def check_args(self, a: dict) -> dict:
-        if a['fd_classes'] is not None: a = {**a, 'fd_classes': class_ids(a['fd_classes'], self.bench.class_set)}
+        a = benchmark_st_args(a, self.cfg.method_args, self.bench)
+        if a['fd_classes'] is not None:
+            a = {**a, 'fd_classes': class_ids(a['fd_classes'], self.bench.class_set)}
+            if a['fd_lambda'] > 0 and not a['fd_classes']:
+                cs = self.bench.class_set
+                raise ConfigError(f'{self.cfg.method}: fd_classes names none of the classes of {cs.name} '
+                                  f'({", ".join(cs.classes)}): its default is Cityscapes\' thing classes. Set method_args '
+                                  'fd_classes to the thing classes of this class set (null: every feature cell), or fd_lambda 0, '
+                                  'or list `things` in the benchmark spec')
         if getattr(self.cfg, 'grad_accum', 1) > 1 and a['src_reduction'] == 'valid':
             raise ConfigError(f"{self.cfg.method}: src_reduction='valid' (a mean over the batch's labelled pixels) cannot be "
                               f"split into micro-batches; use grad_accum=1 or src_reduction='all'")

@@ -181,7 +181,10 @@ def load_two_frame_state(model: TwoFrameSegmentor, sd: dict) -> LoadReport:
 
 def _load_video_weights(model: TwoFrameSegmentor, pretrained: str) -> TwoFrameSegmentor:
     sd = load_torch_file(pretrained_file(pretrained, TPS_PUBLISHED_AT))
-    if is_tps_state(sd) or any(k.startswith('fusion_head.') for k in sd): load_two_frame_state(model, sd)
+    if any(k.split('module.')[-1].startswith(('layer7.', 'decoder.sf_layer.')) for k in sd):
+        from udass.models.released import load_released   # UDASS's own video releases (CNN: layer7, ViT: decoder)
+        load_released(model, sd)
+    elif is_tps_state(sd) or any(k.startswith('fusion_head.') for k in sd): load_two_frame_state(model, sd)
     else:
         from udass.models.deeplab import load_segmentor_weights
         load_segmentor_weights(model.segmentor, pretrained)
