@@ -17,7 +17,7 @@ from .models.base import resize_to
 
 # %% auto #0
 __all__ = ['TRAIN_TO_CITYSCAPES_ID', 'ConfusionMatrix', 'whole_logits', 'slide_logits', 'clip_inputs', 'evaluate', 'iou_row',
-           'results_table', 'write_report', 'export_predictions']
+           'results_table', 'write_report', 'export_predictions', 'evaluate_released', 'main']
 
 # %% ../nbs/40_evaluate.ipynb #c005
 class ConfusionMatrix:
@@ -163,3 +163,55 @@ def export_predictions(pred: torch.Tensor, files: list[str], out_dir, img=None, 
         if class_set is CITYSCAPES19: write_label(out/f'{stem}_pred_labelIds.png', TRAIN_TO_CITYSCAPES_ID[p])
         col = overlay(img[i], p, class_set) if img is not None else colorize(p, class_set)
         write_image(out/f'{stem}_pred_color.png', col)
+
+# %% ../nbs/40_evaluate.ipynb #c020
+import argparse
+from .models.released import RELEASED, build_released, released_predictor
+
+@torch.no_grad()
+def evaluate_released(checkpoint,               # file of a released checkpoint (or a loaded state dict)
+                      model: str | None,     # the registered udass model it loads into, e.g. 'daformer_mitb5';
+                                                # None: the real-size model of its layout
+                      benchmark: str,           # a udass benchmark whose val sets score it, e.g. 'gta2cityscapes'
+                      data_root=None, layout: str | None = None, copy: str | None = None,
+                      device: str = 'auto', limit: Optional[int] = None,   # limit: score only the first val images
+                      eval_mode: str | None = None,   # 'whole' / 'slide'; None: 'slide' for HRDA models, else the benchmark's
+                      trusted: bool = False, progress: bool = True) -> dict:
+    "Build `model`, load the released weights strictly, and score it on the benchmark's val sets: {val set: {protocol: mIoU}}."
+    from udass.core import pick_device
+    from udass.data.benchmarks import get_benchmark
+    import udass.data.all_benchmarks, udass.models.video   # register benchmarks and every model
+    bench = get_benchmark(benchmark)
+    dev = pick_device(device)
+    net, rep = build_released(checkpoint, model, bench.num_classes, layout, copy, trusted)
+    net.to(dev).eval()
+    mode = eval_mode or ('slide' if getattr(net, 'multi_resolution', False) else bench.eval_mode)
+    predict = released_predictor(net)
+    out = {'layout': rep.layout, 'copy': rep.copy, 'model': model or RELEASED[rep.layout].models[0], 'benchmark': benchmark}
+    for name, loader in bench.val_loaders(data_root, limit=limit).items():
+        vs = next(v for v in bench.vals if v.name == name)
+        r = evaluate(predict, loader, bench.num_classes, vs.protocols, dev, mode=mode, window=bench.slide_window,
+                     stride=bench.slide_stride, progress=progress, desc=f'eval {name}')
+        out[name] = {p: round(v, 3) for p, v in r['miou'].items()}
+    return out
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog='python -m udass.evaluate', description='Score a released checkpoint of a seed method '
+                                'on a udass benchmark (the layouts are listed in udass.models.released.RELEASED).')
+    p.add_argument('checkpoint', help='the downloaded checkpoint file (e.g. latest.pth, weight.pth, tps_viper2city_pretrained.pth)')
+    p.add_argument('--model', default=None, help="registered udass model, e.g. daformer_mitb5 (default: the layout's real-size model)")
+    p.add_argument('--benchmark', required=True, help='udass benchmark whose val sets score it, e.g. gta2cityscapes')
+    p.add_argument('--data-root', default=None)
+    p.add_argument('--layout', default=None, help='force a layout (default: detected from the key names)')
+    p.add_argument('--copy', default=None, help="network of a UDA wrapper: default the student ('model'); 'ema_model' = teacher")
+    p.add_argument('--device', default='auto')
+    p.add_argument('--limit', type=int, default=None, help='score only the first N val images')
+    p.add_argument('--eval-mode', default=None, choices=('whole', 'slide'))
+    p.add_argument('--trusted', action='store_true', help='read the file with weights_only=False (mmcv meta with numpy values)')
+    a = p.parse_args(argv)
+    res = evaluate_released(a.checkpoint, a.model, a.benchmark, a.data_root, a.layout, a.copy, a.device, a.limit,
+                            a.eval_mode, a.trusted)
+    print(json.dumps(res))
+    return res
+
+if __name__ == '__main__' and '__file__' in globals(): main()  # not when the notebook runs

@@ -22,7 +22,7 @@ from .flow import flownets_key_map
 __all__ = ['COPIES', 'RELEASED', 'load_checkpoint_file', 'read_checkpoint', 'strip_module', 'split_copies', 'deeplab_multi_key',
            'mmseg_hrda_dlv2_key', 'mmseg_dlv2_key', 'two_frame_key', 'udass_video_vit_key', 'sfc_accel_key',
            'Checkpoint', 'Layout', 'detect_layout', 'known_layouts', 'ReleasedReport', 'load_released',
-           'build_released', 'released_predictor', 'evaluate_released', 'main', 'released_table']
+           'build_released', 'released_predictor', 'released_table']
 
 # %% ../../nbs/26_models.released.ipynb #r004
 def load_checkpoint_file(path, trusted: bool = False) -> dict:
@@ -324,55 +324,6 @@ def released_predictor(model: nn.Module) -> Callable:
         return accel_predict
     return lambda x, **clip: model(x, **clip_kwargs(model, clip)).logits
 
-@torch.no_grad()
-def evaluate_released(checkpoint,               # file of a released checkpoint (or a loaded state dict)
-                      model: Optional[str],     # the registered udass model it loads into, e.g. 'daformer_mitb5';
-                                                # None: the real-size model of its layout
-                      benchmark: str,           # a udass benchmark whose val sets score it, e.g. 'gta2cityscapes'
-                      data_root=None, layout: Optional[str] = None, copy: Optional[str] = None,
-                      device: str = 'auto', limit: Optional[int] = None,   # limit: score only the first val images
-                      eval_mode: Optional[str] = None,   # 'whole' / 'slide'; None: 'slide' for HRDA models, else the benchmark's
-                      trusted: bool = False, progress: bool = True) -> dict:
-    "Build `model`, load the released weights strictly, and score it on the benchmark's val sets: {val set: {protocol: mIoU}}."
-    from udass.core import pick_device
-    from udass.data.benchmarks import get_benchmark
-    import udass.data.all_benchmarks, udass.models.video   # register benchmarks and every model
-    from udass.evaluate import evaluate
-    bench = get_benchmark(benchmark)
-    dev = pick_device(device)
-    net, rep = build_released(checkpoint, model, bench.num_classes, layout, copy, trusted)
-    net.to(dev).eval()
-    mode = eval_mode or ('slide' if getattr(net, 'multi_resolution', False) else bench.eval_mode)
-    predict = released_predictor(net)
-    out = {'layout': rep.layout, 'copy': rep.copy, 'model': model or RELEASED[rep.layout].models[0], 'benchmark': benchmark}
-    for name, loader in bench.val_loaders(data_root, limit=limit).items():
-        vs = next(v for v in bench.vals if v.name == name)
-        r = evaluate(predict, loader, bench.num_classes, vs.protocols, dev, mode=mode, window=bench.slide_window,
-                     stride=bench.slide_stride, progress=progress, desc=f'eval {name}')
-        out[name] = {p: round(v, 3) for p, v in r['miou'].items()}
-    return out
-
-def main(argv=None):
-    p = argparse.ArgumentParser(prog='udass.models.released', description='Score a released checkpoint of a seed method '
-                                'on a udass benchmark (the layouts are listed in udass.models.released.RELEASED).')
-    p.add_argument('checkpoint', help='the downloaded checkpoint file (e.g. latest.pth, weight.pth, tps_viper2city_pretrained.pth)')
-    p.add_argument('--model', default=None, help="registered udass model, e.g. daformer_mitb5 (default: the layout's real-size model)")
-    p.add_argument('--benchmark', required=True, help='udass benchmark whose val sets score it, e.g. gta2cityscapes')
-    p.add_argument('--data-root', default=None)
-    p.add_argument('--layout', default=None, help='force a layout (default: detected from the key names)')
-    p.add_argument('--copy', default=None, help="network of a UDA wrapper: default the student ('model'); 'ema_model' = teacher")
-    p.add_argument('--device', default='auto')
-    p.add_argument('--limit', type=int, default=None, help='score only the first N val images')
-    p.add_argument('--eval-mode', default=None, choices=('whole', 'slide'))
-    p.add_argument('--trusted', action='store_true', help='read the file with weights_only=False (mmcv meta with numpy values)')
-    a = p.parse_args(argv)
-    res = evaluate_released(a.checkpoint, a.model, a.benchmark, a.data_root, a.layout, a.copy, a.device, a.limit,
-                            a.eval_mode, a.trusted)
-    print(json.dumps(res))
-    return res
-
-if __name__ == '__main__' and '__file__' in globals(): main()  # not when the notebook runs
-
 # %% ../../nbs/26_models.released.ipynb #r015
 def released_table() -> str:
     "The README's table: one row per published checkpoint, with the layout, the udass model, the command that scores it."
@@ -381,7 +332,7 @@ def released_table() -> str:
         for c in l.checkpoints:
             where = f'[link]({c.url})' if c.url.startswith('http') else c.url
             if c.file: where += f' (`{c.file}`)'
-            cmd = (f'`python -m udass.models.released CKPT --model {l.models[0]} --benchmark {c.benchmark}`' if c.benchmark
+            cmd = (f'`python -m udass.evaluate CKPT --model {l.models[0]} --benchmark {c.benchmark}`' if c.benchmark
                    else f'`load_released(MODELS.get({l.models[0]!r})(None), CKPT)`')
             rows.append(f'| {c.method} | {c.benchmark or "–"} | {where} | `{name}` → `{l.models[0]}` | {cmd} | {c.paper_miou} |')
     return '\n'.join(rows)
