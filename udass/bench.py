@@ -452,7 +452,7 @@ def markdown_table(res: dict) -> str:
              '| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
     for r in res['rows']:
         mfu = f"{100 * r['mfu']:.1f}%" if r.get('mfu') is not None else ''
-        cells = [r['name'], r.get('model') or '', r.get('batch', ''), r.get('input', ''), r['precision'], _fmt(r['compile']),
+        cells = [r['name'], r.get('model') or '', r.get('batch', ''), r.get('input', ''), r['precision'] if r['kind'] != 'loader' else '', _fmt(r['compile']),
                  _fmt(r['channels_last']), _fmt(r['it_per_s']), _fmt(r['ms'], 1), _fmt(r.get('peak_mem_mib'), 0),
                  _fmt(r.get('gflop'), 1), _fmt(r.get('tflops'), 3), mfu]
         lines.append('| ' + ' | '.join(str(c) for c in cells) + ' |')
