@@ -220,7 +220,9 @@ def step_setup(case: Case, size: str, device: torch.device, seed: int = 0) -> St
     for name, net in m.networks().items(): net.train(name in stage.trains)
     opt = build_optimizer(nets, resolve_optim(stage.optim, cfg, m))
     if case.channels_last: m.to(memory_format=torch.channels_last)
-    if case.compile: m.wrap({n: torch.compile(net) for n, net in nets.items() if any(p.requires_grad for p in net.parameters())})
+    if case.compile:   # a fresh compiler cache: after 8 recompilations of one forward dynamo would fall back to eager unseen
+        torch._dynamo.reset()
+        m.wrap({n: torch.compile(net) for n, net in nets.items() if any(p.requires_grad for p in net.parameters())})
     def prep(b):   # the loader's uint8 images are normalised on the device; these are already normal
         b = {k: {kk: (vv.to(device, non_blocking=True) if torch.is_tensor(vv) else vv) for kk, vv in v.items()} for k, v in b.items()}
         if case.channels_last:
