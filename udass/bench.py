@@ -19,7 +19,8 @@ __all__ = ['PEAK_BF16_TFLOPS', 'SIZES', 'IMAGE_BENCH', 'VIDEO_BENCH', 'EVAL_SIZE
            'LOADER_FILES', 'COMPILE_S', 'FIRST', 'peak_tflops', 'count_flops', 'resolve_size', 'is_video_method',
            'Case', 'training_stages', 'own_stage', 'plan_cases', 'clip_layout', 'block_labels', 'synthetic_batch',
            'method_config', 'fit_crop', 'StepSetup', 'step_setup', 'Budget', 'OutOfBudget', 'time_calls', 'conv_case',
-           'step_case', 'eval_case', 'loader_case', 'method_plan', 'run_suite', 'device_name', 'markdown_table', 'main']
+           'step_case', 'eval_case', 'loader_case', 'method_plan', 'run_suite', 'device_name', 'markdown_table',
+           'summary_table', 'main']
 
 # %% ../nbs/47_bench.ipynb #b006
 PEAK_BF16_TFLOPS = {   # dense (no sparsity) bf16 tensor-core TFLOP/s, datasheet values; first match wins
@@ -427,7 +428,8 @@ def run_suite(budget_s: float = 240.0, device='auto', size: str = 'auto', method
                 say(f'  {case.key:<44} {row["it_per_s"]:>9.2f}/s  ({cost:.1f} s, {budget.left():.0f} s left)', flush=True)
             gc.collect()
             if device.type == 'cuda': torch.cuda.empty_cache()
-    return dict(device=device_name(device), size=size, torch=torch.__version__, budget_s=budget_s,
+    return dict(device=device_name(device), size=size, precision='bf16' if device.type == 'cuda' else 'fp32',
+                torch=torch.__version__, budget_s=budget_s,
                 elapsed_s=round(budget.elapsed(), 1), peak_tflops=peak, threads=torch.get_num_threads(),
                 load_avg=[round(x, 2) for x in os.getloadavg()],
                 memory=('cuda max_memory_allocated' if device.type == 'cuda' else 'growth of the peak RSS (ru_maxrss)'),
@@ -463,6 +465,27 @@ def markdown_table(res: dict) -> str:
                                                             for s in res['skipped']]
     return '\n'.join(lines)
 
+# %% ../nbs/47_bench.ipynb #b029c
+def summary_table(res: dict) -> str:
+    "One line per (case, network): it/s in fp32, bf16, compiled and channels_last (the trainer's precision), GFLOP, memory, MFU."
+    base = res['precision']
+    groups: dict = {}
+    for r in res['rows']: groups.setdefault((r['name'], r.get('model') or ''), []).append(r)
+    head = ['case', 'model', 'batch', 'input', 'fp32 it/s', 'bf16 it/s', f'compiled it/s ({base})', f'channels_last it/s ({base})',
+            'GFLOP', f'peak MiB ({base})', f'MFU ({base})']
+    lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
+    for (name, model), rs in groups.items():
+        pick = lambda **kw: next((r for r in rs if all(r[k] == v for k, v in kw.items())), None)
+        plain = lambda prec: pick(precision=prec, compile=False, channels_last=False)
+        b = plain(base) or rs[0]
+        speed = lambda r: _fmt(r['it_per_s']) if r else ''
+        mfu = f"{100 * b['mfu']:.1f}%" if b.get('mfu') is not None else ''
+        lines.append('| ' + ' | '.join(str(c) for c in [
+            name, model, b.get('batch', ''), b.get('input', ''), speed(plain('fp32')) if b['kind'] != 'loader' else speed(b),
+            speed(plain('bf16')) if b['kind'] != 'loader' else '', speed(pick(precision=base, compile=True)),
+            speed(pick(precision=base, channels_last=True)), _fmt(b.get('gflop'), 1), _fmt(b.get('peak_mem_mib'), 0), mfu]) + ' |')
+    return '\n'.join(lines)
+
 # %% ../nbs/47_bench.ipynb #b031
 def main(argv=None) -> dict:
     p = argparse.ArgumentParser(prog='benchmarks/suite.py', description='udass speed and memory benchmark: every method\'s '
@@ -483,7 +506,7 @@ def main(argv=None) -> dict:
     res = run_suite(a.budget_s, a.device, a.size, a.methods.split(',') if a.methods else None, not a.no_variants, a.peak_tflops,
                     [int(w) for w in a.workers.split(',')] if a.workers else None, max_calls=a.max_steps, min_time=a.min_time)
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
-    table = markdown_table(res)
+    table = markdown_table(res) + '\n\nSide by side:\n\n' + summary_table(res)
     (out/'suite.json').write_text(json.dumps(res, indent=1) + '\n'); (out/'suite.md').write_text(table + '\n')
     print(table); print(f'\nwritten: {out/"suite.json"}, {out/"suite.md"}')
     return res
