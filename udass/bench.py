@@ -4,13 +4,13 @@
 
 # %% ../nbs/47_bench.ipynb #b003
 from __future__ import annotations
-import argparse, contextlib, gc, json, math, os, re, resource, statistics, sys, tempfile, time, warnings
-from dataclasses import dataclass, field, asdict, replace
+import argparse, contextlib, gc, json, math, os, re, resource, statistics, tempfile, time, warnings
+from dataclasses import dataclass
 from pathlib import Path
 import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
-from .core import Config, METHODS, BENCHMARKS, MODELS
+from .core import Config, METHODS, BENCHMARKS
 from .methods.base import StageData
 from .models.base import unwrap
 
@@ -51,9 +51,9 @@ def resolve_size(size: str, device: torch.device) -> str:
     return size if size != 'auto' else ('real' if torch.device(device).type == 'cuda' else 'small')
 
 def is_video_method(name: str) -> bool:
-    "Whether a method trains a clip network (then it is measured on the video benchmark)."
-    model = METHODS.get(name).train_defaults(True)['model']
-    return bool(getattr(MODELS.get(model), 'reads_clip', False)) or model.startswith(('video_', 'accel_'))
+    """Whether a method trains on clips (then it is measured on a video benchmark): its CPU network is a two-frame
+    (`video_*`) or an Accel (`accel_*`) network. Registered networks are factories, so their names tell."""
+    return METHODS.get(name).train_defaults(True)['model'].startswith(('video_', 'accel_'))
 
 # %% ../nbs/47_bench.ipynb #b013
 @dataclass
