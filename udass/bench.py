@@ -105,7 +105,7 @@ def plan_cases(methods: list[str], stages: dict[str, list[str]], own: dict[str, 
     cases = [Case('conv', 'conv 3x3', 0, precision=base)]
     cases += [step(m, own[m], 0) for m in methods]
     for net in eval_models: cases += [Case('eval', f'eval {mode}', 1, model=net, precision=base, mode=mode) for mode in ('whole', 'slide')]
-    cases += [Case('loader', f'loader {w} workers', 1, mode=str(w)) for w in loader_workers]
+    cases += [Case('loader', f'loader {w} workers per domain', 1, mode=str(w)) for w in loader_workers]
     if not variants: return cases
     cases += [Case('conv', 'conv 3x3', 2, precision=other)] + [step(m, own[m], 2, precision=other) for m in methods]
     cases += [Case('eval', f'eval {mode}', 2, model=net, precision=other, mode=mode) for net in eval_models[:1] for mode in ('whole', 'slide')]
@@ -496,7 +496,7 @@ def main(argv=None) -> dict:
     p.add_argument('--methods', default=None, help='comma-separated method names (default: every registered method)')
     p.add_argument('--no-variants', action='store_true', help='only the methods\' steps in the trainer\'s precision, evaluation and the loader')
     p.add_argument('--peak-tflops', type=float, default=None, help='the device\'s dense bf16 peak (default: by device name)')
-    p.add_argument('--workers', default=None, help='loader worker counts to measure, comma-separated (default: 0 and min(4, CPUs))')
+    p.add_argument('--workers', default=None, help='loader worker processes per domain to measure, comma-separated (default: 0 and min(4, CPUs))')
     p.add_argument('--max-steps', type=int, default=10, help='timed calls per case at most (default 10)')
     p.add_argument('--min-time', type=float, default=1.0, help='seconds of timed calls per case, at least (default 1)')
     p.add_argument('--tf32', action='store_true', help='allow TF32 in fp32 matmuls (cuDNN convolutions use TF32 by default)')
