@@ -196,7 +196,7 @@ class StepSetup:
 
 def step_setup(case: Case, size: str, device: torch.device, seed: int = 0) -> StepSetup:
     "The method of `case` at `size` on `device`, in its stage, with its optimiser and two synthetic batches there."
-    from udass.train import set_trainable, resolve_optim, build_optimizer, to_device
+    from udass.train import set_trainable, resolve_optim, build_optimizer
     torch.manual_seed(seed)
     cfg, bench, cls = method_config(case.method, size, device, case.precision)
     with warnings.catch_warnings():
