@@ -16,7 +16,7 @@ from .core import Config, ConfigError, CheckpointError, DataReadError, DatasetLa
 from .labels import ClassSet, CLASS_SETS, CITYSCAPES19, CS_COLORS
 from .data.io import read_image, write_label
 from .data.transforms import Resize, normalize
-from .models.base import Segmentor, unwrap, clip_kwargs
+from .models.base import Segmentor, unwrap, unwrap_container
 from .models.flow import frame_flow_fn, SYNTHETIC_FLOWNET
 from .models.video import Accel
 from .models.released import RELEASED, build_released, detect_layout, read_checkpoint, released_predictor, strip_module
@@ -25,7 +25,7 @@ from .train import resolve_config, latest_checkpoint, autocast_ctx, progress_bar
 from .viz import overlay
 
 # %% auto #0
-__all__ = ['FLOW_NETWORKS', 'PRETRAINED_ARGS', 'IMAGE_EXTS', 'VIDEO_EXTS', 'USER_ERRORS', 'Predictor', 'read_weights', 'state_of',
+__all__ = ['FLOW_NETWORKS', 'PRETRAINED_ARGS', 'IMAGE_EXTS', 'VIDEO_EXTS', 'USER_ERRORS', 'Predictor', 'read_weights',
            'load_weights', 'network_predict', 'run_flow_network', 'flow_function', 'build_run_method', 'load_predictor',
            'numbered_class_set', 'class_set_for', 'released_layout', 'prediction_stem', 'natural_key', 'list_images',
            'follows', 'open_video', 'video_frames', 'input_frames', 'model_input', 'segment', 'label_ids_note',
@@ -59,12 +59,6 @@ def read_weights(path) -> dict:
         why = (str(e).strip().splitlines() or [type(e).__name__])[0][:160]
         raise CheckpointError(f'{path} cannot be read as a checkpoint ({why}): truncated, damaged or not a torch file') from None
     if not isinstance(st, dict): raise CheckpointError(f'{path} holds a {type(st).__name__}, not a state dict or checkpoint')
-    return st
-
-def state_of(st: dict) -> dict:
-    "The state dict inside the usual containers of a weights file ('state_dict', 'model'), as `load_torch_file` unwraps them."
-    for k in ('state_dict', 'model'):
-        if k in st and isinstance(st[k], dict): st = st[k]
     return st
 
 def load_weights(net: nn.Module, state: dict, what: str) -> nn.Module:
@@ -168,7 +162,7 @@ def load_predictor(run_or_ckpt,                  # run folder, trainer checkpoin
             method, cfg, bench = build_run_method(json.loads(conf.read_text()), dev)
             name, net = _stage_network(method, path)
             fwd, source = method.predict if name == 'model' else network_predict(net), str(path)
-            load_weights(net, state_of(st), str(path))
+            load_weights(net, unwrap_container(st)[0], str(path))
         else:
             return _plain_predictor(path, st, model, num_classes, model_args, class_set, dev, precision, mode, window,
                                     stride, flow_model, flow_weights)
@@ -218,7 +212,7 @@ def _plain_predictor(path, st, model, num_classes, model_args, class_set, dev, p
                                             'folder up) in no released layout: give the network with model (--model NAME) '
                                             'and num_classes (--classes N)')
         if not num_classes: raise ConfigError(f'{path}: a plain state dict needs num_classes (--classes N) with model {model!r}')
-        net = load_weights(MODELS.get(model)(num_classes, **args), state_of(st), str(path))
+        net = load_weights(MODELS.get(model)(num_classes, **args), unwrap_container(st)[0], str(path))
         source = f'{path} ({model})'
     net = net.to(dev).eval()
     if mode is None: mode = 'slide' if getattr(unwrap(net), 'multi_resolution', False) else 'whole'

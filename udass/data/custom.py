@@ -14,7 +14,7 @@ from .datasets import SegDataset, require_dirs, unknown_id_pixels
 from .image_datasets import read_file_list
 from .benchmarks import Benchmark, Domain, ValSet
 from .prepare import prepare_split, read_journal
-from .rcs import load_class_stats, class_frequencies, rare_class_probs
+from .rcs import load_class_stats, class_frequencies, rare_class_probs, record_counts
 
 # %% auto #0
 __all__ = ['DISTINCT_COLORS', 'LABEL_MAP_FILES', 'CUSTOM_TREE', 'IMAGE_SUFFIXES', 'GTA5_FILE_AREA', 'SPEC_KEYS', 'DOMAIN_KEYS',
@@ -306,11 +306,8 @@ def class_table(root, label_map=None) -> list[dict]:
     "Per class of a prepared custom dataset's train split: files that hold it, share of labelled pixels, rare-class probability."
     root = Path(root)
     lm = read_label_map(find_label_map(root, label_map))
-    stats, C = load_class_stats(root), len(lm.classes)
-    counts = np.zeros((len(stats), C), np.int64)
-    for i, r in enumerate(stats):
-        for c, n in r.items():
-            if c != 'file' and c < C: counts[i, c] = n
+    C = len(lm.classes)
+    counts = np.array([record_counts(r, C) for r in load_class_stats(root)], np.int64).reshape(-1, C)
     freq = class_frequencies(counts); p = rare_class_probs(freq)
     return [dict(train_id=c, name=lm.classes[c], files=int((counts[:, c] > 0).sum()), share=float(freq[c]), rcs_prob=float(p[c]))
             for c in range(C)]

@@ -18,8 +18,9 @@ from .multi import BalancedConcat
 
 # %% auto #0
 __all__ = ['STATS_FILES', 'class_pixel_counts', 'stats_record', 'write_class_stats', 'load_class_stats', 'class_frequencies',
-           'rare_class_probs', 'RareClassSampler', 'counts_for_dataset', 'source_class_stats', 'enable_rcs_crop',
-           'PerSourceRareClassSampler', 'rare_class_source_sampler', 'rcs_loader', 'ClassCrops', 'ClassListSampler']
+           'rare_class_probs', 'RareClassSampler', 'record_counts', 'counts_for_dataset', 'source_class_stats',
+           'enable_rcs_crop', 'PerSourceRareClassSampler', 'rare_class_source_sampler', 'rcs_loader', 'ClassCrops',
+           'ClassListSampler']
 
 # %% ../../nbs/19_data.rcs.ipynb #c006
 STATS_FILES = ('sample_class_stats.json', 'sample_class_stats_dict.json', 'samples_with_class.json')
@@ -99,6 +100,13 @@ class RareClassSampler(Sampler):
         for k in itertools.count(self.start): yield self.request(k)
 
 # %% ../../nbs/19_data.rcs.ipynb #c017
+def record_counts(r: dict, num_classes: int) -> np.ndarray:
+    "[C] pixel counts of one statistics record (`stats_record`), classes beyond `num_classes` left out."
+    out = np.zeros(num_classes, np.int64)
+    for c, n in r.items():
+        if c != 'file' and int(c) < num_classes: out[int(c)] = n
+    return out
+
 def counts_for_dataset(dataset, stats: list[dict] | None = None, num_classes: int | None = None) -> np.ndarray:
     "[N, C] pixel counts of `dataset`'s items from its statistics (default: `dataset.root`'s JSON files)."
     stats = load_class_stats(dataset.root) if stats is None else stats
@@ -113,8 +121,7 @@ def counts_for_dataset(dataset, stats: list[dict] | None = None, num_classes: in
         except ValueError: rel = lt.as_posix()
         r = by_rel.get(rel) or (by_name.get(lt.name, [None])[0] if len(by_name.get(lt.name, [])) == 1 else None)
         if r is None: missing += 1; continue
-        for c, n in r.items():
-            if c != 'file' and int(c) < C: out[i, int(c)] = n
+        out[i] = record_counts(r, C)
     if missing == len(dataset):
         raise DatasetLayoutError(f'{dataset.name}: none of its {len(dataset)} items has class statistics in '
                                  f'{dataset.root} (were they written for another folder? re-run preparation)')

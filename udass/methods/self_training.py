@@ -296,10 +296,12 @@ class SelfTraining(Method):
     def fd_cells(self, s: Step, feat: Tensor) -> Tensor | None:
         "On a micro-batch, its share of the whole batch's thing cells (the FD is their mean); None on the whole batch."
         if s.whole is None: return None
-        a, y = self.args, s.whole.y_s
-        M = thing_cells(y, y.shape[-1] // feat.shape[-1], None if a['fd_classes'] is None else tuple(a['fd_classes']),
-                        a['fd_min_ratio'], self.num_classes)
-        return M.sum().clamp_min(1.0) * s.share
+        if 'fd_cells' not in s.extra:   # once per step: the micro-batches share the whole record's `extra`
+            a, y = self.args, s.whole.y_s
+            M = thing_cells(y, y.shape[-1] // feat.shape[-1], None if a['fd_classes'] is None else tuple(a['fd_classes']),
+                            a['fd_min_ratio'], self.num_classes)
+            s.extra['fd_cells'] = M.sum().clamp_min(1.0)
+        return s.extra['fd_cells'] * s.share
 
     def teacher_out(self, x: Tensor, s: Step) -> TeacherOut:
         "The teacher on `x`, its logits upsampled to the crop before the softmax (N Monte-Carlo passes if asked)."

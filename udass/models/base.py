@@ -15,9 +15,10 @@ from ..core import ConfigError, DatasetLayoutError, repo_root
 from ..labels import IGNORE
 
 # %% auto #0
-__all__ = ['REDUCTIONS', 'CHECKPOINT_OBSERVERS', 'SegOut', 'resize_to', 'count_params', 'unwrap', 'weighted_ce', 'Segmentor',
-           'clip_kwargs', 'EncoderDecoder', 'frozen_norm_stats', 'run_checkpointed', 'set_activation_checkpointing',
-           'pretrained_file', 'load_torch_file', 'LoadReport', 'load_mapped']
+__all__ = ['REDUCTIONS', 'CHECKPOINT_OBSERVERS', 'CONTAINERS', 'SegOut', 'resize_to', 'count_params', 'unwrap', 'weighted_ce',
+           'Segmentor', 'clip_kwargs', 'EncoderDecoder', 'frozen_norm_stats', 'run_checkpointed',
+           'set_activation_checkpointing', 'pretrained_file', 'unwrap_container', 'load_torch_file', 'LoadReport',
+           'load_mapped']
 
 # %% ../../nbs/20_models.base.ipynb #c005
 class SegOut(NamedTuple):
@@ -164,12 +165,19 @@ def pretrained_file(name_or_path, published_at: str = '', root=None) -> Path:
         f'It is published at {published_at or "its authors release page"}; download it on a machine with '
         f'internet and put it at {where}. udass never downloads weights at run time.')
 
+CONTAINERS = (('state_dict', 'mmcv'), ('model', 'model'))   # key of the state dict inside a weights file, its name
+
+def unwrap_container(obj) -> tuple[dict, str]:
+    """(state dict, container) of a loaded weights file: mmcv's `{'meta', 'state_dict', 'optimizer'}` ('mmcv'),
+    `{'model': ...}` ('model'), or the state dict itself ('plain'); nested containers are opened too."""
+    name = 'plain'
+    for k, n in CONTAINERS:
+        if isinstance(obj, dict) and isinstance(obj.get(k), dict): obj, name = obj[k], (n if name == 'plain' else name)
+    return obj, name
+
 def load_torch_file(path) -> dict:
-    "Load a checkpoint with weights_only=True and unwrap the usual containers ('state_dict', 'model')."
-    sd = torch.load(path, map_location='cpu', weights_only=True)
-    for k in ('state_dict', 'model'):
-        if isinstance(sd, dict) and k in sd and isinstance(sd[k], dict): sd = sd[k]
-    return sd
+    "Load a checkpoint with weights_only=True and unwrap the usual containers (`unwrap_container`)."
+    return unwrap_container(torch.load(path, map_location='cpu', weights_only=True))[0]
 
 class LoadReport(NamedTuple):
     missing: list          # model keys that received no value

@@ -4,18 +4,17 @@
 
 # %% ../../nbs/26_models.released.ipynb #r002
 from __future__ import annotations
-import argparse, json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 import torch
 from torch import nn
 from ..core import ConfigError, MODELS
-from .base import LoadReport, load_mapped, pretrained_file, unwrap
+from .base import LoadReport, load_mapped, pretrained_file, unwrap, unwrap_container, clip_kwargs
 from .daformer import mmseg_key_map
 from .hrda import hrda_key_map
 from .deeplab import ddb_key, dlv2_head_key
-from .video import tps_key_map
+from .video import tps_key_map, Accel
 from .flow import flownets_key_map
 
 # %% auto #0
@@ -40,11 +39,10 @@ def read_checkpoint(path_or_state, trusted: bool = False) -> tuple[dict, str]:
     `{'meta', 'state_dict', 'optimizer'}` ('mmcv'), `{'model': ...}` ('model'), or a bare state dict ('plain').
     Files are read with `weights_only=True` unless `trusted` (an mmcv `meta` with numpy values needs it)."""
     obj = load_checkpoint_file(path_or_state, trusted) if not isinstance(path_or_state, dict) else path_or_state
-    for k, name in (('state_dict', 'mmcv'), ('model', 'model')):
-        if isinstance(obj.get(k), dict): return dict(obj[k]), name
-    if not all(isinstance(v, torch.Tensor) for v in obj.values()):
-        raise ConfigError(f'checkpoint: expected a state dict or a container with "state_dict"/"model"; got keys {list(obj)[:8]}')
-    return dict(obj), 'plain'
+    state, name = unwrap_container(obj)
+    if not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise ConfigError(f'checkpoint: expected a state dict or a container with "state_dict"/"model"; got keys {list(state)[:8]}')
+    return dict(state), name
 
 def strip_module(state: dict) -> dict:
     "Drop the `module.` that DataParallel/DDP put before every key (the released test scripts do the same)."
@@ -314,8 +312,6 @@ def build_released(state_or_path, model: Optional[str] = None,   # a registered 
 # %% ../../nbs/26_models.released.ipynb #r014
 def released_predictor(model: nn.Module) -> Callable:
     "`predict(x, **clip) -> logits` of a loaded model as the evaluator calls it: a segmentor, a two-frame model, or SFC's Accel."
-    from udass.models.base import clip_kwargs
-    from udass.models.video import Accel
     net = unwrap(model)
     if isinstance(net, Accel):
         def accel_predict(x, frames=None, flow=None):
